@@ -1,0 +1,225 @@
+//! The worker pool: a dedicated rayon thread pool.
+
+use std::any::Any;
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::error::Error;
+
+/// A pool of `n_jobs` workers: a rayon [`ThreadPool`](rayon::ThreadPool) of
+/// its own, never rayon's global pool.
+///
+/// Every map run through the pool executes on its threads, and the worker id
+/// seen by tasks and hooks is the thread's index in this pool (`0..n_jobs`).
+/// A pool serves any number of maps, one after the other or from several
+/// threads at once; it survives panics in tasks. Cloning a pool gives another
+/// handle to the same workers.
+///
+/// # Examples
+///
+/// ```
+/// use mpire::prelude::*;
+///
+/// let pool = WorkerPool::new(4);
+/// let squares = (0..100usize).mpire(&pool).map(|x| x * x);
+/// assert_eq!(squares[..5], [0, 1, 4, 9, 16]);
+/// ```
+#[derive(Clone)]
+pub struct WorkerPool {
+    threads: Arc<rayon::ThreadPool>,
+    n_jobs: usize,
+    exit_results: Arc<Mutex<Option<Box<dyn Any + Send>>>>,
+}
+
+impl WorkerPool {
+    /// A pool of `n_jobs` workers.
+    ///
+    /// # Panics
+    ///
+    /// If `n_jobs` is 0, or if the operating system refuses to start the
+    /// threads. [`WorkerPool::builder`] reports both as an [`Error`] instead.
+    #[track_caller]
+    pub fn new(n_jobs: usize) -> WorkerPool {
+        match WorkerPool::builder().n_jobs(n_jobs).build() {
+            Ok(pool) => pool,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A builder for a pool with more settings than [`WorkerPool::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::WorkerPool;
+    ///
+    /// let pool = WorkerPool::builder().n_jobs(3).build().unwrap();
+    /// assert_eq!(pool.n_jobs(), 3);
+    /// assert!(WorkerPool::builder().n_jobs(0).build().is_err());
+    /// ```
+    pub fn builder() -> WorkerPoolBuilder {
+        WorkerPoolBuilder::default()
+    }
+
+    /// The number of workers.
+    pub fn n_jobs(&self) -> usize {
+        self.n_jobs
+    }
+
+    /// The underlying rayon thread pool, for running plain rayon code on the
+    /// same workers.
+    pub fn thread_pool(&self) -> &rayon::ThreadPool {
+        &self.threads
+    }
+
+    /// Runs `op` inside the pool, as [`rayon::ThreadPool::install`] does:
+    /// rayon work started by `op` runs on this pool's workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::WorkerPool;
+    /// use rayon::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let sum: u64 = pool.install(|| (0..1000u64).into_par_iter().sum());
+    /// assert_eq!(sum, 499_500);
+    /// ```
+    pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        self.threads.install(op)
+    }
+
+    /// Takes the exit results of the last map run on this pool whose results
+    /// were not handed back otherwise (`map`, `map_unordered` and rayon
+    /// chains; the `_with_state` forms return them in their
+    /// [`Run`](crate::Run)).
+    ///
+    /// MPIRE's `get_exit_results`. `None` if no such map ran since the last
+    /// call, or if its exit results are not of type `E`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let squares = (0..100usize)
+    ///     .mpire(&pool)
+    ///     .worker_init(|_| ())
+    ///     .worker_exit(|w, ()| w.id())
+    ///     .map(|x| x * x);
+    /// assert_eq!(squares.len(), 100);
+    /// let exits: Vec<usize> = pool.exit_results().unwrap();
+    /// assert!(!exits.is_empty() && exits.len() <= 2);
+    /// ```
+    #[doc(alias = "get_exit_results")]
+    pub fn exit_results<E: 'static>(&self) -> Option<Vec<E>> {
+        let mut slot = self.exit_results.lock();
+        match slot.take()?.downcast::<Vec<E>>() {
+            Ok(exits) => Some(*exits),
+            Err(other) => {
+                *slot = Some(other);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn store_exit_results<E: Send + 'static>(&self, exits: Vec<E>) {
+        *self.exit_results.lock() = Some(Box::new(exits));
+    }
+
+    /// The worker id of the calling thread if it is one of this pool's
+    /// workers.
+    pub(crate) fn current_worker(&self) -> Option<usize> {
+        self.threads.current_thread_index()
+    }
+}
+
+impl fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("n_jobs", &self.n_jobs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`WorkerPool`].
+#[derive(Default)]
+pub struct WorkerPoolBuilder {
+    n_jobs: Option<usize>,
+    thread_name: Option<Box<dyn FnMut(usize) -> String>>,
+    stack_size: Option<usize>,
+}
+
+impl WorkerPoolBuilder {
+    /// The number of workers. By default, the machine's available
+    /// parallelism.
+    ///
+    /// Zero is refused by [`build`](Self::build): a pool without workers
+    /// could never run a task, and a map on it would wait forever.
+    pub fn n_jobs(mut self, n_jobs: usize) -> Self {
+        self.n_jobs = Some(n_jobs);
+        self
+    }
+
+    /// Names the worker threads; by default they are named `mpire-worker-{id}`.
+    pub fn thread_name(mut self, name: impl FnMut(usize) -> String + 'static) -> Self {
+        self.thread_name = Some(Box::new(name));
+        self
+    }
+
+    /// The stack size of each worker thread. By default, rayon's.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Starts the workers.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidOption`](crate::ErrorKind::InvalidOption) for
+    /// `n_jobs` 0; [`ErrorKind::PoolBuild`](crate::ErrorKind::PoolBuild) if
+    /// the threads cannot be started.
+    pub fn build(self) -> Result<WorkerPool, Error> {
+        let n_jobs = match self.n_jobs {
+            Some(0) => {
+                return Err(Error::invalid_option(
+                    "n_jobs",
+                    "0".to_string(),
+                    "must be at least 1 (a pool without workers cannot run a task)",
+                ));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        };
+        let mut builder = rayon::ThreadPoolBuilder::new().num_threads(n_jobs);
+        builder = match self.thread_name {
+            Some(name) => builder.thread_name(name),
+            None => builder.thread_name(|i| format!("mpire-worker-{i}")),
+        };
+        if let Some(bytes) = self.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        let threads = builder
+            .build()
+            .map_err(|e| Error::pool_build(e.to_string()))?;
+        Ok(WorkerPool {
+            threads: Arc::new(threads),
+            n_jobs,
+            exit_results: Arc::default(),
+        })
+    }
+}
+
+impl fmt::Debug for WorkerPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPoolBuilder")
+            .field("n_jobs", &self.n_jobs)
+            .field("stack_size", &self.stack_size)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,8 @@
+//! The traits and types most programs need: `use mpire::prelude::*;`.
+//!
+//! Also re-exports rayon's prelude, so that `par_iter` and friends are in
+//! scope too.
+
+pub use crate::map::ParallelMpire;
+pub use crate::pool::WorkerPool;
+pub use rayon::prelude::*;

@@ -1,0 +1,466 @@
+//! The worker runtime: worker ids, per-worker state with its init and exit
+//! hooks, worker lifespan, and the first failure of a map.
+//!
+//! Every chunk, whatever its source, runs through [`Runtime::run_chunk`]:
+//!
+//! 1. The worker's state is *taken out* of its slot (or built by `worker_init`
+//!    when the slot is empty). While the chunk runs, the slot is empty, so a
+//!    chunk that rayon runs on the same thread during nested parallel work
+//!    inside a task finds no state and builds its own instance. A state is
+//!    therefore never lent out twice, and no `RefCell` or `unsafe` is needed.
+//! 2. The tasks run in order inside one `catch_unwind`; a panic is recorded
+//!    with the task's index and the worker id, and every later chunk of the
+//!    map is skipped.
+//! 3. The state goes back into its slot, unless its lifespan is reached (then
+//!    `worker_exit` runs and the state is dropped) or a re-entrant instance
+//!    already refilled the slot (then this instance is retired the same way).
+//!
+//! At the end of the map, [`Runtime::finish`] retires the states still in
+//! their slots, so exit results are one per incarnation that ran init.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
+use rayon::prelude::*;
+
+use crate::error::{Error, ErrorKind};
+use crate::pool::WorkerPool;
+
+/// A worker, as seen by `worker_init` and `worker_exit`.
+///
+/// # Examples
+///
+/// ```
+/// use mpire::prelude::*;
+///
+/// let pool = WorkerPool::new(2);
+/// let run = (0..10usize)
+///     .mpire(&pool)
+///     .worker_init(|w| w.id())
+///     .map_with_state(|id, _x| *id);
+/// assert!(run.results().iter().all(|&id| id < 2));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Worker {
+    id: usize,
+}
+
+impl Worker {
+    pub(crate) fn new(id: usize) -> Worker {
+        Worker { id }
+    }
+
+    /// The worker id, `0..n_jobs`. It stays the same across lifespan
+    /// restarts.
+    pub fn id(&self) -> usize {
+        self.id
+    }
+}
+
+/// The id of the worker running the calling task, `0..n_jobs`, or `None`
+/// outside a pool.
+///
+/// This is MPIRE's `pass_worker_id`: call it from inside a task or hook. In a
+/// task of a nested pool, it is the id within the innermost pool.
+///
+/// # Examples
+///
+/// ```
+/// use mpire::prelude::*;
+///
+/// let pool = WorkerPool::new(3);
+/// let ids = (0..30usize).mpire(&pool).map(|_| mpire::worker_id().unwrap());
+/// assert!(ids.iter().all(|&id| id < 3));
+/// assert_eq!(mpire::worker_id(), None);
+/// ```
+pub fn worker_id() -> Option<usize> {
+    rayon::current_thread_index()
+}
+
+/// A task: what a map applies to each item, with the worker's state at hand.
+///
+/// Built by the map functions from plain closures; users never implement it.
+pub trait TaskFn<S, T>: Sync {
+    /// The task's result.
+    type Output;
+
+    /// Runs the task on `item`.
+    fn call(&self, state: &mut S, item: T) -> Self::Output;
+}
+
+/// A task that ignores the worker state: `Fn(T) -> R`.
+#[derive(Clone, Copy, Debug)]
+pub struct Stateless<F>(pub(crate) F);
+
+impl<S, T, R, F> TaskFn<S, T> for Stateless<F>
+where
+    F: Fn(T) -> R + Sync,
+{
+    type Output = R;
+
+    #[inline]
+    fn call(&self, _: &mut S, item: T) -> R {
+        (self.0)(item)
+    }
+}
+
+/// A task that uses the worker state: `Fn(&mut S, T) -> R`.
+#[derive(Clone, Copy, Debug)]
+pub struct WithState<F>(pub(crate) F);
+
+impl<S, T, R, F> TaskFn<S, T> for WithState<F>
+where
+    F: Fn(&mut S, T) -> R + Sync,
+{
+    type Output = R;
+
+    #[inline]
+    fn call(&self, state: &mut S, item: T) -> R {
+        (self.0)(state, item)
+    }
+}
+
+/// Why a chunk did not complete.
+pub(crate) enum Abort {
+    /// The map failed or was cancelled; the failure (if any) is recorded.
+    Stopped,
+    /// Code outside the task (a downstream rayon consumer) panicked: the
+    /// payload must be propagated unchanged.
+    Foreign(Box<dyn Any + Send>),
+}
+
+type InitFn<'a, S> = Box<dyn Fn(&Worker) -> S + Send + Sync + 'a>;
+#[doc(hidden)]
+pub type ExitFn<'a, S, E> = Box<dyn Fn(&Worker, S) -> E + Send + Sync + 'a>;
+
+/// The worker hooks of one map, as the builder collected them.
+pub(crate) struct Hooks<'a, S, E> {
+    pub(crate) init: InitFn<'a, S>,
+    pub(crate) exit: Option<ExitFn<'a, S, E>>,
+}
+
+impl<'a, S, E> Hooks<'a, S, E> {
+    /// The hooks of a builder, boxed for the runtime.
+    pub(crate) fn new<I, X>(init: I, exit: X) -> Self
+    where
+        I: WorkerInit<State = S> + 'a,
+        X: WorkerExit<S, Output = E> + 'a,
+    {
+        Hooks {
+            init: Box::new(move |w| init.init(w)),
+            exit: exit.boxed(),
+        }
+    }
+}
+
+/// A `worker_init` hook: builds a worker's state.
+///
+/// Implemented by every `Fn(&Worker) -> S` closure, and by [`NoInit`], the
+/// default, whose state is `()`.
+pub trait WorkerInit: Send + Sync {
+    /// The per-worker state this hook builds.
+    type State: Send;
+
+    /// Builds the state of `worker`.
+    fn init(&self, worker: &Worker) -> Self::State;
+}
+
+impl<F, S> WorkerInit for F
+where
+    F: Fn(&Worker) -> S + Send + Sync,
+    S: Send,
+{
+    type State = S;
+
+    fn init(&self, worker: &Worker) -> S {
+        self(worker)
+    }
+}
+
+/// The default `worker_init`: no state (`()`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoInit;
+
+impl WorkerInit for NoInit {
+    type State = ();
+
+    fn init(&self, _: &Worker) {}
+}
+
+/// A `worker_exit` hook: consumes a worker's state and returns an exit
+/// result.
+///
+/// Implemented by every `Fn(&Worker, S) -> E` closure, and by [`NoExit`],
+/// the default, which drops the state and keeps no result.
+pub trait WorkerExit<S>: Send + Sync {
+    /// The exit result.
+    type Output: Send + 'static;
+
+    /// The hook as the runtime stores it; `None` for [`NoExit`].
+    #[doc(hidden)]
+    fn boxed<'a>(self) -> Option<ExitFn<'a, S, Self::Output>>
+    where
+        Self: 'a;
+}
+
+impl<F, S, E> WorkerExit<S> for F
+where
+    F: Fn(&Worker, S) -> E + Send + Sync,
+    E: Send + 'static,
+{
+    type Output = E;
+
+    fn boxed<'a>(self) -> Option<ExitFn<'a, S, E>>
+    where
+        Self: 'a,
+    {
+        Some(Box::new(self))
+    }
+}
+
+/// The default `worker_exit`: the state is dropped, no result is kept.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoExit;
+
+impl<S> WorkerExit<S> for NoExit {
+    type Output = ();
+
+    fn boxed<'a>(self) -> Option<ExitFn<'a, S, ()>>
+    where
+        Self: 'a,
+    {
+        None
+    }
+}
+
+/// One life of a worker's state: the state and the tasks it has served.
+struct Incarnation<S> {
+    state: S,
+    tasks: usize,
+}
+
+/// The per-map runtime shared by every chunk of one map call.
+pub(crate) struct Runtime<'a, S, E, F> {
+    task: F,
+    hooks: Hooks<'a, S, E>,
+    lifespan: Option<usize>,
+    slots: Vec<Mutex<Option<Incarnation<S>>>>,
+    exit_results: Mutex<Vec<E>>,
+    failure: Mutex<Option<Error>>,
+    stop: AtomicBool,
+}
+
+impl<S, E, F> fmt::Debug for Runtime<'_, S, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("n_slots", &self.slots.len())
+            .field("lifespan", &self.lifespan)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
+    pub(crate) fn new(
+        n_jobs: usize,
+        task: F,
+        hooks: Hooks<'a, S, E>,
+        lifespan: Option<usize>,
+    ) -> Self {
+        Runtime {
+            task,
+            hooks,
+            lifespan,
+            slots: (0..n_jobs).map(|_| Mutex::new(None)).collect(),
+            exit_results: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// `true` once the map failed or was cancelled: no further chunk starts.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Records `error` if it is the first failure, and stops the map.
+    pub(crate) fn fail(&self, error: Error) {
+        let mut failure = self.failure.lock();
+        if failure.is_none() {
+            *failure = Some(error);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// The first failure, if any.
+    pub(crate) fn take_failure(&self) -> Option<Error> {
+        self.failure.lock().take()
+    }
+
+    /// Runs the tasks of one chunk, in order, feeding each result to `push`.
+    ///
+    /// `first_index` is the input index of the chunk's first task, when the
+    /// source knows it. Stops early when `full` says the accumulator wants no
+    /// more (a short-circuiting rayon consumer).
+    pub(crate) fn run_chunk<T, R, A>(
+        &self,
+        first_index: Option<usize>,
+        items: impl Iterator<Item = T>,
+        acc: A,
+        mut push: impl FnMut(A, R) -> A,
+        full: impl Fn(&A) -> bool,
+    ) -> Result<A, Abort>
+    where
+        F: TaskFn<S, T, Output = R>,
+    {
+        if self.stopped() {
+            return Err(Abort::Stopped);
+        }
+        let worker = rayon::current_thread_index().unwrap_or(0);
+        let mut life = self.take_state(worker)?;
+
+        // `done` counts tasks that returned, `pushed` results handed on; they
+        // differ only while a result is being pushed, so a panic with both
+        // equal came from a task, and otherwise from the code it feeds.
+        let mut done = 0usize;
+        let mut pushed = 0usize;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut acc = acc;
+            for item in items {
+                let r = self.task.call(&mut life.state, item);
+                done += 1;
+                acc = push(acc, r);
+                pushed += 1;
+                if full(&acc) {
+                    break;
+                }
+            }
+            acc
+        }));
+
+        life.tasks += done;
+        self.return_state(worker, life);
+        match outcome {
+            Ok(acc) => Ok(acc),
+            Err(payload) if done == pushed => {
+                let index = first_index.map(|first| first + done);
+                self.fail(Error::panicked(
+                    ErrorKind::TaskPanicked,
+                    index,
+                    Some(worker),
+                    &*payload,
+                ));
+                Err(Abort::Stopped)
+            }
+            Err(payload) => Err(Abort::Foreign(payload)),
+        }
+    }
+
+    /// Takes the worker's state out of its slot, or builds a new one.
+    fn take_state(&self, worker: usize) -> Result<Incarnation<S>, Abort> {
+        if let Some(life) = self.slots.get(worker).and_then(|slot| slot.lock().take()) {
+            return Ok(life);
+        }
+        match catch_unwind(AssertUnwindSafe(|| (self.hooks.init)(&Worker::new(worker)))) {
+            Ok(state) => Ok(Incarnation { state, tasks: 0 }),
+            Err(payload) => {
+                self.fail(Error::panicked(
+                    ErrorKind::InitPanicked,
+                    None,
+                    Some(worker),
+                    &*payload,
+                ));
+                Err(Abort::Stopped)
+            }
+        }
+    }
+
+    /// Puts a state back into its slot, or retires it when its lifespan is
+    /// reached or the slot was refilled meanwhile.
+    fn return_state(&self, worker: usize, life: Incarnation<S>) {
+        let expired = self.lifespan.is_some_and(|n| life.tasks >= n);
+        if !expired && let Some(slot) = self.slots.get(worker) {
+            let mut slot = slot.lock();
+            if slot.is_none() {
+                *slot = Some(life);
+                return;
+            }
+        }
+        self.retire(worker, life);
+    }
+
+    /// Runs `worker_exit` on a state (keeping its result) and drops it.
+    fn retire(&self, worker: usize, life: Incarnation<S>) {
+        let Some(exit) = &self.hooks.exit else {
+            return;
+        };
+        match catch_unwind(AssertUnwindSafe(|| exit(&Worker::new(worker), life.state))) {
+            Ok(result) => self.exit_results.lock().push(result),
+            Err(payload) => self.fail(Error::panicked(
+                ErrorKind::ExitPanicked,
+                None,
+                Some(worker),
+                &*payload,
+            )),
+        }
+    }
+
+    /// Runs `work` inside `pool`, then retires the remaining states. Returns
+    /// the work's result with the exit results, or the map's first failure.
+    /// A panic that is not the map's own (from code around it) resumes.
+    pub(crate) fn execute<R: Send>(
+        &self,
+        pool: &WorkerPool,
+        work: impl FnOnce() -> R + Send,
+    ) -> Result<(R, Vec<E>), Error>
+    where
+        F: Sync,
+    {
+        let outcome = catch_unwind(AssertUnwindSafe(|| pool.install(work)));
+        self.conclude(pool, outcome)
+    }
+
+    /// Retires the remaining states after the work ended with `outcome`, and
+    /// decides the map's result as [`execute`](Self::execute) describes.
+    pub(crate) fn conclude<R>(
+        &self,
+        pool: &WorkerPool,
+        outcome: std::thread::Result<R>,
+    ) -> Result<(R, Vec<E>), Error>
+    where
+        F: Sync,
+    {
+        let exits = self.finish(pool.thread_pool());
+        match (outcome, self.take_failure()) {
+            (_, Some(error)) => Err(error),
+            (Ok(result), None) => Ok((result, exits)),
+            (Err(payload), None) => resume_unwind(payload),
+        }
+    }
+
+    /// Retires every state still in its slot, in parallel on `pool`, and
+    /// returns the exit results of the whole map.
+    pub(crate) fn finish(&self, pool: &rayon::ThreadPool) -> Vec<E>
+    where
+        S: Send,
+        E: Send,
+        F: Sync,
+    {
+        let lives: Vec<(usize, Incarnation<S>)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(w, slot)| slot.lock().take().map(|life| (w, life)))
+            .collect();
+        if !lives.is_empty() && self.hooks.exit.is_some() {
+            pool.install(|| {
+                lives
+                    .into_par_iter()
+                    .for_each(|(w, life)| self.retire(w, life))
+            });
+        }
+        std::mem::take(&mut *self.exit_results.lock())
+    }
+}

@@ -1,0 +1,606 @@
+//! The scheduler: how chunks of a parallel iterator reach the workers.
+//!
+//! # Indexed inputs: chunks exactly as planned
+//!
+//! rayon's own bridge splits a producer at `len / 2`, wherever that falls, so
+//! it cannot honour chunk boundaries. [`drive_chunks`] drives a producer and a
+//! consumer itself, over the *chunk* index range instead of the element range:
+//! it splits the chunk range in half, splits the producer and the consumer at
+//! the element boundary of the middle chunk, and hands the halves to
+//! [`rayon::join`]. Every leaf is exactly one chunk, run by
+//! [`Runtime::run_chunk`]. Any idle worker steals the other half of a split, so
+//! chunks are taken up one at a time by whichever worker is free, as in MPIRE's
+//! task queue. Because the consumer is split at element positions too, an
+//! ordered `collect_into_vec` writes each result in place, with no copy.
+//!
+//! # Where rayon decides the splits
+//!
+//! Two paths cannot choose their split points:
+//!
+//! * [`ChunkConsumer`], for `drive_unindexed` (rayon's reductions such as
+//!   `sum`, `for_each` and `collect`, and every unindexed input): the base
+//!   iterator splits where it likes and calls into our consumer. Each leaf cuts
+//!   its items at the plan's boundaries when it knows their positions (every
+//!   indexed base reports them), or into runs of `chunk_size` when it does not.
+//! * [`ChunkProducer`], for `with_producer` (`zip` and friends): the other
+//!   side of the zip decides where to split. The producer asks rayon not to
+//!   split below one chunk, and cuts its items at the plan's boundaries.
+//!
+//! On both paths a chunk that straddles one of rayon's split points is run as
+//! two pieces, each no larger than the chunk; everything else (state, hooks,
+//! panics, lifespan counted in tasks) behaves as on the exact path.
+
+use std::ops::Range;
+use std::panic::resume_unwind;
+
+use rayon::iter::plumbing::{
+    Consumer, Folder, Producer, ProducerCallback, Reducer, UnindexedConsumer,
+};
+
+use crate::plan::ChunkPlan;
+use crate::pool::WorkerPool;
+use crate::runtime::{Abort, Runtime, TaskFn};
+
+/// The unwind payload that carries a stop through rayon's joins. The failure
+/// itself is recorded in the runtime; whoever catches this looks there.
+pub(crate) struct Stopped;
+
+/// Unwinds out of a leaf after a chunk was aborted.
+pub(crate) fn propagate(abort: Abort) -> ! {
+    match abort {
+        Abort::Stopped => resume_unwind(Box::new(Stopped)),
+        Abort::Foreign(payload) => resume_unwind(payload),
+    }
+}
+
+/// Drives `producer` into `consumer`, one leaf per chunk of `plan` in
+/// `chunks`. The producer and consumer cover exactly those chunks.
+pub(crate) fn drive_chunks<P, C, S, E, F, R>(
+    rt: &Runtime<'_, S, E, F>,
+    plan: &ChunkPlan,
+    chunks: Range<usize>,
+    producer: P,
+    consumer: C,
+) -> C::Result
+where
+    P: Producer,
+    C: Consumer<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    if chunks.len() <= 1 || consumer.full() {
+        let folder = consumer.into_folder();
+        if chunks.is_empty() || folder.full() {
+            return folder.complete();
+        }
+        let first = plan.start(chunks.start);
+        return match rt.run_chunk(
+            Some(first),
+            producer.into_iter(),
+            folder,
+            Folder::consume,
+            Folder::full,
+        ) {
+            Ok(folder) => folder.complete(),
+            Err(abort) => propagate(abort),
+        };
+    }
+
+    let mid = chunks.start + chunks.len() / 2;
+    let at = plan.start(mid) - plan.start(chunks.start);
+    let (left_p, right_p) = producer.split_at(at);
+    let (left_c, right_c, reducer) = consumer.split_at(at);
+    let (left, right) = rayon::join(
+        || drive_chunks(rt, plan, chunks.start..mid, left_p, left_c),
+        || drive_chunks(rt, plan, mid..chunks.end, right_p, right_c),
+    );
+    reducer.reduce(left, right)
+}
+
+/// A producer callback that starts [`drive_chunks`] over the whole plan.
+pub(crate) struct ExactCallback<'r, 'a, C, S, E, F> {
+    pub(crate) consumer: C,
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) plan: &'r ChunkPlan,
+}
+
+impl<T, R, C, S, E, F> ProducerCallback<T> for ExactCallback<'_, '_, C, S, E, F>
+where
+    C: Consumer<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R> + Sync,
+{
+    type Output = C::Result;
+
+    fn callback<P: Producer<Item = T>>(self, producer: P) -> C::Result {
+        drive_chunks(
+            self.rt,
+            self.plan,
+            0..self.plan.n_chunks(),
+            producer,
+            self.consumer,
+        )
+    }
+}
+
+/// How a leaf that rayon chose cuts its items into chunks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cuts<'r> {
+    /// At the plan's boundaries, when positions are known.
+    Plan(&'r ChunkPlan),
+    /// Into runs of this many items.
+    Every(usize),
+}
+
+impl Cuts<'_> {
+    /// How many items, starting at `position` (when known), fit in the piece
+    /// of the chunk that holds `position`.
+    fn piece_len(&self, position: Option<usize>) -> usize {
+        match (self, position) {
+            (Cuts::Plan(plan), Some(pos)) => {
+                let k = chunk_of(plan, pos);
+                plan.start(k + 1) - pos
+            }
+            (Cuts::Plan(plan), None) => plan.max_chunk_len().max(1),
+            (Cuts::Every(n), _) => (*n).max(1),
+        }
+    }
+
+    /// The smallest piece rayon should split off: one chunk.
+    fn min_len(&self) -> usize {
+        match self {
+            Cuts::Plan(plan) => plan.max_chunk_len().max(1),
+            Cuts::Every(n) => (*n).max(1),
+        }
+    }
+}
+
+/// The chunk that holds task `pos` (binary search over chunk starts).
+fn chunk_of(plan: &ChunkPlan, pos: usize) -> usize {
+    let (mut lo, mut hi) = (0, plan.n_chunks());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if plan.start(mid) <= pos {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Feeds `iter`, whose first item is at `position` (when known), through the
+/// runtime in pieces cut by `cuts`, into `folder`.
+fn feed_pieces<T, R, G, S, E, F>(
+    rt: &Runtime<'_, S, E, F>,
+    cuts: Cuts<'_>,
+    mut position: Option<usize>,
+    iter: impl Iterator<Item = T>,
+    mut folder: G,
+) -> G
+where
+    G: Folder<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R>,
+{
+    let mut iter = iter.fuse();
+    loop {
+        if folder.full() {
+            return folder;
+        }
+        let want = cuts.piece_len(position);
+        let mut piece = iter.by_ref().take(want).peekable();
+        if piece.peek().is_none() {
+            return folder;
+        }
+        let (next, got) = match rt.run_chunk(
+            position,
+            piece,
+            (folder, 0usize),
+            |(f, n), r| (f.consume(r), n + 1),
+            |(f, _)| f.full(),
+        ) {
+            Ok(done) => done,
+            Err(abort) => propagate(abort),
+        };
+        folder = next;
+        position = position.map(|p| p + got);
+        if got < want {
+            return folder;
+        }
+    }
+}
+
+/// A consumer that runs the tasks of the items it is fed, for rayon's
+/// `drive_unindexed` path.
+pub(crate) struct ChunkConsumer<'r, 'a, C, S, E, F> {
+    pub(crate) inner: C,
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) cuts: Cuts<'r>,
+    /// The input position of this consumer's first item, when known.
+    pub(crate) position: Option<usize>,
+}
+
+impl<'r, 'a, T, R, C, S, E, F> Consumer<T> for ChunkConsumer<'r, 'a, C, S, E, F>
+where
+    T: Send,
+    C: Consumer<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R> + Sync,
+{
+    type Folder = ChunkFolder<'r, 'a, C::Folder, S, E, F, T>;
+    type Reducer = C::Reducer;
+    type Result = C::Result;
+
+    fn split_at(self, index: usize) -> (Self, Self, C::Reducer) {
+        let (left, right, reducer) = self.inner.split_at(index);
+        let consumer = |inner, position| ChunkConsumer {
+            inner,
+            rt: self.rt,
+            cuts: self.cuts,
+            position,
+        };
+        (
+            consumer(left, self.position),
+            consumer(right, self.position.map(|p| p + index)),
+            reducer,
+        )
+    }
+
+    fn into_folder(self) -> Self::Folder {
+        ChunkFolder {
+            inner: self.inner.into_folder(),
+            rt: self.rt,
+            cuts: self.cuts,
+            position: self.position,
+            buffer: Vec::new(),
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.inner.full()
+    }
+}
+
+impl<T, R, C, S, E, F> UnindexedConsumer<T> for ChunkConsumer<'_, '_, C, S, E, F>
+where
+    T: Send,
+    C: UnindexedConsumer<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R> + Sync,
+{
+    fn split_off_left(&self) -> Self {
+        // An unindexed split gives no positions: the left part runs with
+        // chunks cut by count.
+        ChunkConsumer {
+            inner: self.inner.split_off_left(),
+            rt: self.rt,
+            cuts: self.cuts,
+            position: None,
+        }
+    }
+
+    fn to_reducer(&self) -> Self::Reducer {
+        self.inner.to_reducer()
+    }
+}
+
+/// The folder of [`ChunkConsumer`]. Items fed one at a time (by unindexed
+/// sources such as `filter`) are gathered into a chunk before running; items
+/// fed as an iterator run straight from it.
+pub(crate) struct ChunkFolder<'r, 'a, G, S, E, F, T> {
+    inner: G,
+    rt: &'r Runtime<'a, S, E, F>,
+    cuts: Cuts<'r>,
+    position: Option<usize>,
+    buffer: Vec<T>,
+}
+
+impl<G, S, E, F, T> ChunkFolder<'_, '_, G, S, E, F, T>
+where
+    S: Send,
+    E: Send,
+{
+    fn flush<R>(mut self) -> Self
+    where
+        G: Folder<R>,
+        F: TaskFn<S, T, Output = R>,
+    {
+        if self.buffer.is_empty() {
+            return self;
+        }
+        let items = std::mem::take(&mut self.buffer);
+        let n = items.len();
+        self.inner = feed_pieces(
+            self.rt,
+            Cuts::Every(n),
+            self.position,
+            items.into_iter(),
+            self.inner,
+        );
+        self.position = self.position.map(|p| p + n);
+        self
+    }
+}
+
+impl<T, R, G, S, E, F> Folder<T> for ChunkFolder<'_, '_, G, S, E, F, T>
+where
+    G: Folder<R>,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R>,
+{
+    type Result = G::Result;
+
+    fn consume(mut self, item: T) -> Self {
+        let want = self.cuts.piece_len(self.position);
+        self.buffer.push(item);
+        if self.buffer.len() >= want {
+            self = self.flush();
+        }
+        self
+    }
+
+    fn consume_iter<I>(mut self, iter: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+    {
+        self = self.flush();
+        let mut counted = Counted {
+            inner: iter.into_iter(),
+            n: 0,
+        };
+        self.inner = feed_pieces(self.rt, self.cuts, self.position, &mut counted, self.inner);
+        self.position = self.position.map(|p| p + counted.n);
+        self
+    }
+
+    fn complete(self) -> G::Result {
+        self.flush().inner.complete()
+    }
+
+    fn full(&self) -> bool {
+        self.inner.full()
+    }
+}
+
+/// An iterator that counts what it yields.
+struct Counted<I> {
+    inner: I,
+    n: usize,
+}
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.n += 1;
+        Some(item)
+    }
+}
+
+/// A producer that runs the tasks of its base producer's items, for rayon's
+/// `with_producer` path.
+pub(crate) struct ChunkProducer<'r, 'a, P, S, E, F> {
+    pub(crate) base: P,
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) cuts: Cuts<'r>,
+    pub(crate) position: usize,
+    /// The pool to run the tasks on when rayon drives this producer from
+    /// outside it (the caller's folders need not be `Send`, so only the
+    /// tasks move there).
+    pub(crate) remote: Option<&'r WorkerPool>,
+}
+
+impl<P, S, E, F> ChunkProducer<'_, '_, P, S, E, F>
+where
+    P: Producer,
+    S: Send,
+    E: Send,
+{
+    /// Runs the tasks of this producer's items into a vector.
+    fn run_to_vec<R: Send>(self) -> Vec<R>
+    where
+        F: TaskFn<S, P::Item, Output = R> + Sync,
+    {
+        let run = || {
+            let mut out = Vec::new();
+            feed_pieces(
+                self.rt,
+                self.cuts,
+                Some(self.position),
+                self.base.into_iter(),
+                VecFolder(&mut out),
+            );
+            out
+        };
+        match self.remote {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
+    }
+}
+
+impl<R, P, S, E, F> Producer for ChunkProducer<'_, '_, P, S, E, F>
+where
+    P: Producer,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    type Item = R;
+    type IntoIter = std::vec::IntoIter<R>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        // A pull iterator cannot hold a worker's state between calls without
+        // lending it out, so the items of this piece are run up front.
+        self.run_to_vec().into_iter()
+    }
+
+    fn min_len(&self) -> usize {
+        self.base.min_len().max(self.cuts.min_len())
+    }
+
+    fn max_len(&self) -> usize {
+        self.base.max_len()
+    }
+
+    fn split_at(self, index: usize) -> (Self, Self) {
+        let (left, right) = self.base.split_at(index);
+        (
+            ChunkProducer {
+                base: left,
+                rt: self.rt,
+                cuts: self.cuts,
+                position: self.position,
+                remote: self.remote,
+            },
+            ChunkProducer {
+                base: right,
+                rt: self.rt,
+                cuts: self.cuts,
+                position: self.position + index,
+                remote: self.remote,
+            },
+        )
+    }
+
+    fn fold_with<G>(self, folder: G) -> G
+    where
+        G: Folder<R>,
+    {
+        if self.remote.is_some() {
+            return folder.consume_iter(self.run_to_vec());
+        }
+        feed_pieces(
+            self.rt,
+            self.cuts,
+            Some(self.position),
+            self.base.into_iter(),
+            folder,
+        )
+    }
+}
+
+/// A folder that appends to a vector.
+struct VecFolder<'v, R>(&'v mut Vec<R>);
+
+impl<R> Folder<R> for VecFolder<'_, R> {
+    type Result = ();
+
+    fn consume(self, item: R) -> Self {
+        self.0.push(item);
+        self
+    }
+
+    fn complete(self) {}
+
+    fn full(&self) -> bool {
+        false
+    }
+}
+
+/// A producer callback that wraps the base producer in a [`ChunkProducer`]
+/// and hands it on.
+pub(crate) struct ProducerWrap<'r, 'a, CB, S, E, F> {
+    pub(crate) callback: CB,
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) cuts: Cuts<'r>,
+    pub(crate) remote: Option<&'r WorkerPool>,
+}
+
+impl<T, R, CB, S, E, F> ProducerCallback<T> for ProducerWrap<'_, '_, CB, S, E, F>
+where
+    CB: ProducerCallback<R>,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R> + Sync,
+{
+    type Output = CB::Output;
+
+    fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
+        self.callback.callback(ChunkProducer {
+            base,
+            rt: self.rt,
+            cuts: self.cuts,
+            position: 0,
+            remote: self.remote,
+        })
+    }
+}
+
+/// A reducer for sinks whose result is `()`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NoopReducer;
+
+impl Reducer<()> for NoopReducer {
+    fn reduce(self, _: (), _: ()) {}
+}
+
+/// An indexed parallel iterator that runs `rt`'s task over `base` on the
+/// exact path: driven, it hands out one chunk of `plan` per leaf.
+pub(crate) struct Planned<'r, 'a, I, S, E, F> {
+    pub(crate) base: I,
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) plan: &'r ChunkPlan,
+}
+
+impl<R, I, S, E, F> rayon::iter::ParallelIterator for Planned<'_, '_, I, S, E, F>
+where
+    I: rayon::iter::IndexedParallelIterator,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, I::Item, Output = R> + Sync,
+{
+    type Item = R;
+
+    fn drive_unindexed<C>(self, consumer: C) -> C::Result
+    where
+        C: UnindexedConsumer<R>,
+    {
+        rayon::iter::IndexedParallelIterator::drive(self, consumer)
+    }
+
+    fn opt_len(&self) -> Option<usize> {
+        Some(self.plan.n_tasks())
+    }
+}
+
+impl<R, I, S, E, F> rayon::iter::IndexedParallelIterator for Planned<'_, '_, I, S, E, F>
+where
+    I: rayon::iter::IndexedParallelIterator,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, I::Item, Output = R> + Sync,
+{
+    fn len(&self) -> usize {
+        self.plan.n_tasks()
+    }
+
+    fn drive<C: Consumer<R>>(self, consumer: C) -> C::Result {
+        self.base.with_producer(ExactCallback {
+            consumer,
+            rt: self.rt,
+            plan: self.plan,
+        })
+    }
+
+    fn with_producer<CB: ProducerCallback<R>>(self, callback: CB) -> CB::Output {
+        self.base.with_producer(ProducerWrap {
+            callback,
+            rt: self.rt,
+            cuts: Cuts::Plan(self.plan),
+            remote: None,
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! The result sinks: where the results of finished chunks go.
+//!
+//! The ordered eager `map` needs no sink of its own: it is rayon's
+//! `collect_into_vec` over the exact scheduler, which writes every result in
+//! place. The other forms receive whole chunks of results, tagged with the
+//! input position of the chunk's first task:
+//!
+//! * [`AppendSink`] appends them in completion order (`map_unordered`);
+//! * [`ChannelSink`] sends them to a lazy result iterator ([`Imap`]), which
+//!   reorders them by position (`imap`) or yields them as they come
+//!   (`imap_unordered`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+use rayon::iter::plumbing::{Consumer, Folder};
+
+use crate::error::Error;
+use crate::scheduler::NoopReducer;
+
+/// A destination for whole chunks of results.
+pub(crate) trait Sink<R>: Sync {
+    /// Takes the results of the tasks at `first..first + results.len()`.
+    fn deliver(&self, first: usize, results: Vec<R>);
+
+    /// `true` once nobody wants more results.
+    fn closed(&self) -> bool {
+        false
+    }
+}
+
+/// A rayon consumer that gathers each chunk's results and delivers them to a
+/// sink when the chunk completes.
+pub(crate) struct SinkConsumer<'s, K, R> {
+    pub(crate) sink: &'s K,
+    pub(crate) position: usize,
+    pub(crate) len: usize,
+    pub(crate) marker: PhantomData<fn(R)>,
+}
+
+impl<'s, K: Sink<R>, R: Send> Consumer<R> for SinkConsumer<'s, K, R> {
+    type Folder = SinkFolder<'s, K, R>;
+    type Reducer = NoopReducer;
+    type Result = ();
+
+    fn split_at(self, index: usize) -> (Self, Self, NoopReducer) {
+        let left = SinkConsumer {
+            sink: self.sink,
+            position: self.position,
+            len: index,
+            marker: PhantomData,
+        };
+        let right = SinkConsumer {
+            sink: self.sink,
+            position: self.position + index,
+            len: self.len - index,
+            marker: PhantomData,
+        };
+        (left, right, NoopReducer)
+    }
+
+    fn into_folder(self) -> Self::Folder {
+        SinkFolder {
+            sink: self.sink,
+            position: self.position,
+            results: Vec::with_capacity(self.len),
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.sink.closed()
+    }
+}
+
+/// The folder of [`SinkConsumer`].
+pub(crate) struct SinkFolder<'s, K, R> {
+    sink: &'s K,
+    position: usize,
+    results: Vec<R>,
+}
+
+impl<K: Sink<R>, R> Folder<R> for SinkFolder<'_, K, R> {
+    type Result = ();
+
+    fn consume(mut self, item: R) -> Self {
+        self.results.push(item);
+        self
+    }
+
+    fn complete(self) {
+        if !self.results.is_empty() {
+            self.sink.deliver(self.position, self.results);
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.sink.closed()
+    }
+}
+
+/// Appends chunks of results in the order they complete.
+pub(crate) struct AppendSink<R>(pub(crate) Mutex<Vec<R>>);
+
+impl<R: Send> Sink<R> for AppendSink<R> {
+    fn deliver(&self, _: usize, mut results: Vec<R>) {
+        self.0.lock().append(&mut results);
+    }
+}
+
+/// A message from a running map to its lazy result iterator.
+pub(crate) enum Message<R, E> {
+    /// The results of the tasks at `first..`.
+    Chunk(usize, Vec<R>),
+    /// The map is over: its exit results, or its first failure.
+    Done(Result<Vec<E>, Error>),
+}
+
+/// Sends chunks of results to a lazy result iterator.
+pub(crate) struct ChannelSink<R, E> {
+    pub(crate) tx: Sender<Message<R, E>>,
+    pub(crate) cancelled: Arc<AtomicBool>,
+}
+
+impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
+    fn deliver(&self, first: usize, results: Vec<R>) {
+        // A send fails only when the iterator is gone: nobody wants them.
+        let _ = self.tx.send(Message::Chunk(first, results));
+    }
+
+    fn closed(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// The lazy results of [`imap`](crate::Mpire::imap) and
+/// [`imap_unordered`](crate::Mpire::imap_unordered): an iterator that yields
+/// results while the workers go on.
+///
+/// Dropping it half way stops the map promptly: chunks not yet started are
+/// skipped, running ones finish, the exit hooks run, and the drop returns
+/// when the workers are done with the map.
+///
+/// # Panics
+///
+/// Iterating panics, with the task index, the worker id and the original
+/// message, when a task or hook panicked. [`Imap::try_next`] returns that
+/// failure as an [`Error`] instead.
+///
+/// # Examples
+///
+/// ```
+/// use mpire::prelude::*;
+///
+/// let pool = WorkerPool::new(4);
+/// let mut seen = Vec::new();
+/// for square in (0..100usize).into_par_iter().mpire(&pool).imap(|x| x * x) {
+///     seen.push(square);
+/// }
+/// assert_eq!(seen[..4], [0, 1, 4, 9]);
+/// ```
+pub struct Imap<R, E = ()> {
+    rx: Receiver<Message<R, E>>,
+    ordered: bool,
+    pending: BTreeMap<usize, Vec<R>>,
+    next_position: usize,
+    current: std::vec::IntoIter<R>,
+    cancelled: Arc<AtomicBool>,
+    finished: Option<Result<Vec<E>, Error>>,
+    failure_reported: bool,
+}
+
+impl<R, E> fmt::Debug for Imap<R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Imap")
+            .field("ordered", &self.ordered)
+            .field("next_position", &self.next_position)
+            .field("finished", &self.finished.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R, E> Imap<R, E> {
+    pub(crate) fn new(
+        rx: Receiver<Message<R, E>>,
+        ordered: bool,
+        cancelled: Arc<AtomicBool>,
+    ) -> Self {
+        Imap {
+            rx,
+            ordered,
+            pending: BTreeMap::new(),
+            next_position: 0,
+            current: Vec::new().into_iter(),
+            cancelled,
+            finished: None,
+            failure_reported: false,
+        }
+    }
+
+    /// The next result, or the map's failure (once), or `None` at the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let mut results = (0..10usize)
+    ///     .into_par_iter()
+    ///     .mpire(&pool)
+    ///     .chunk_size(1)
+    ///     .imap(|x| if x == 3 { panic!("three") } else { x });
+    /// let mut failure = None;
+    /// while let Some(next) = results.try_next() {
+    ///     if let Err(e) = next {
+    ///         failure = Some(e);
+    ///     }
+    /// }
+    /// assert_eq!(failure.unwrap().task_index(), Some(3));
+    /// ```
+    pub fn try_next(&mut self) -> Option<Result<R, Error>> {
+        loop {
+            if let Some(r) = self.current.next() {
+                return Some(Ok(r));
+            }
+            if self.ordered
+                && let Some(chunk) = self.pending.remove(&self.next_position)
+            {
+                self.next_position += chunk.len();
+                self.current = chunk.into_iter();
+                continue;
+            }
+            if let Some(finished) = &self.finished {
+                return match finished {
+                    Err(e) if !self.failure_reported => {
+                        self.failure_reported = true;
+                        Some(Err(e.clone()))
+                    }
+                    _ => None,
+                };
+            }
+            match self.rx.recv() {
+                Ok(Message::Chunk(first, results)) => {
+                    if !self.ordered || first == self.next_position {
+                        self.next_position += results.len();
+                        self.current = results.into_iter();
+                    } else {
+                        self.pending.insert(first, results);
+                    }
+                }
+                Ok(Message::Done(done)) => {
+                    if done.is_err() {
+                        // Results after a failure would leave a gap: stop at
+                        // the failure, as MPIRE raises it.
+                        self.pending.clear();
+                    }
+                    self.finished = Some(done);
+                }
+                Err(_) => {
+                    self.finished = Some(Ok(Vec::new()));
+                }
+            }
+        }
+    }
+
+    /// The exit results of the map, once the iterator is exhausted; `None`
+    /// before that, or when the map failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let mut results = (0..100usize)
+    ///     .into_par_iter()
+    ///     .mpire(&pool)
+    ///     .worker_init(|_| 0usize)
+    ///     .worker_exit(|_, count| count)
+    ///     .imap_with_state(|count, x| {
+    ///         *count += 1;
+    ///         x
+    ///     });
+    /// assert_eq!(results.by_ref().count(), 100);
+    /// assert_eq!(results.exit_results().unwrap().iter().sum::<usize>(), 100);
+    /// ```
+    #[doc(alias = "get_exit_results")]
+    pub fn exit_results(&self) -> Option<&[E]> {
+        match &self.finished {
+            Some(Ok(exits)) if self.current.len() == 0 && self.pending.is_empty() => Some(exits),
+            _ => None,
+        }
+    }
+}
+
+impl<R, E> Iterator for Imap<R, E> {
+    type Item = R;
+
+    fn next(&mut self) -> Option<R> {
+        match self.try_next()? {
+            Ok(r) => Some(r),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+impl<R, E> Drop for Imap<R, E> {
+    fn drop(&mut self) {
+        if self.finished.is_some() {
+            return;
+        }
+        self.cancelled.store(true, Ordering::Relaxed);
+        // Wait for the running chunks and the exit hooks, so that no worker
+        // is still busy with this map once the drop returns.
+        while let Ok(message) = self.rx.recv() {
+            if let Message::Done(_) = message {
+                break;
+            }
+        }
+    }
+}
