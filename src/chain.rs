@@ -256,6 +256,7 @@ where
         // adapter keeps running where it was driven; the tasks themselves
         // still run on the pool's workers.
         let remote = pool.current_worker().is_none().then_some(pool);
+        rt.begin(pool);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             base.with_producer(ProducerWrap {
                 callback,

@@ -184,8 +184,8 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     /// `&mut`.
     pub fn worker_init<G, S>(self, init: G) -> Mpire<'p, I, G, Exit>
     where
-        G: Fn(&Worker) -> S + Send + Sync,
-        S: Send,
+        G: Fn(&Worker) -> S + Send + Sync + 'static,
+        S: Send + 'static,
     {
         Mpire {
             iter: self.iter,
@@ -205,7 +205,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     pub fn worker_exit<X, E>(self, exit: X) -> Mpire<'p, I, Init, X>
     where
         Init: WorkerInit,
-        X: Fn(&Worker, Init::State) -> E + Send + Sync,
+        X: Fn(&Worker, Init::State) -> E + Send + Sync + 'static,
         E: Send + 'static,
     {
         Mpire {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::Error;
+use crate::runtime::KeptStates;
 
 /// A pool of `n_jobs` workers: a rayon [`ThreadPool`](rayon::ThreadPool) of
 /// its own, never rayon's global pool.
@@ -31,7 +32,26 @@ use crate::error::Error;
 pub struct WorkerPool {
     threads: Arc<rayon::ThreadPool>,
     n_jobs: usize,
-    exit_results: Arc<Mutex<Option<Box<dyn Any + Send>>>>,
+    shared: Arc<Shared>,
+}
+
+/// What the handles of one pool share besides the threads.
+struct Shared {
+    keep_alive: bool,
+    /// The exit results not handed back otherwise, as a `Vec<E>`.
+    exit_results: Mutex<Option<Box<dyn Any + Send>>>,
+    /// The worker states a keep-alive pool holds between maps.
+    kept: Mutex<Option<Box<dyn KeptStates>>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // A keep-alive pool dropped without `stop_and_join` still runs the
+        // exit hooks; nobody is left to receive their results.
+        if let Some(kept) = self.kept.get_mut().take() {
+            let _ = kept.retire();
+        }
+    }
 }
 
 impl WorkerPool {
@@ -117,7 +137,7 @@ impl WorkerPool {
     /// ```
     #[doc(alias = "get_exit_results")]
     pub fn exit_results<E: 'static>(&self) -> Option<Vec<E>> {
-        let mut slot = self.exit_results.lock();
+        let mut slot = self.shared.exit_results.lock();
         match slot.take()?.downcast::<Vec<E>>() {
             Ok(exits) => Some(*exits),
             Err(other) => {
@@ -128,7 +148,81 @@ impl WorkerPool {
     }
 
     pub(crate) fn store_exit_results<E: Send + 'static>(&self, exits: Vec<E>) {
-        *self.exit_results.lock() = Some(Box::new(exits));
+        *self.shared.exit_results.lock() = Some(Box::new(exits));
+    }
+
+    /// Ends the worker states that a keep-alive pool holds: runs their exit
+    /// hooks and keeps the results for [`exit_results`](Self::exit_results).
+    ///
+    /// MPIRE's `stop_and_join`. The threads stay up, so the pool can run more
+    /// maps, which build new states. On a pool without keep-alive, or when no
+    /// state is held, it does nothing.
+    ///
+    /// If it is never called, the exit hooks run when the last handle of the
+    /// pool is dropped, and their results are discarded.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::ExitPanicked`](crate::ErrorKind::ExitPanicked) when an
+    /// exit hook panicked; the other hooks still ran.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::builder().n_jobs(2).keep_alive(true).build()?;
+    /// for _ in 0..2 {
+    ///     (0..100usize)
+    ///         .mpire(&pool)
+    ///         .worker_init(|_| 0usize)
+    ///         .worker_exit(|_, seen| seen)
+    ///         .map_with_state(|seen, x| {
+    ///             *seen += 1;
+    ///             x
+    ///         });
+    /// }
+    /// pool.stop_and_join()?;
+    /// let seen: Vec<usize> = pool.exit_results().unwrap();
+    /// assert_eq!(seen.iter().sum::<usize>(), 200);
+    /// # Ok::<(), mpire::Error>(())
+    /// ```
+    pub fn stop_and_join(&self) -> Result<(), Error> {
+        let kept = self.shared.kept.lock().take();
+        match kept {
+            Some(kept) => self.store_retired(kept.retire()),
+            None => Ok(()),
+        }
+    }
+
+    /// `true` if worker states outlive a map ([`WorkerPoolBuilder::keep_alive`]).
+    pub fn keep_alive(&self) -> bool {
+        self.shared.keep_alive
+    }
+
+    pub(crate) fn take_kept(&self) -> Option<Box<dyn KeptStates>> {
+        if !self.shared.keep_alive {
+            return None;
+        }
+        self.shared.kept.lock().take()
+    }
+
+    pub(crate) fn put_kept(&self, kept: Box<dyn KeptStates>) {
+        if let Some(older) = self.shared.kept.lock().replace(kept) {
+            // Two maps ran at once on a keep-alive pool: the states of the
+            // one that finished first end here.
+            let _ = self.store_retired(older.retire());
+        }
+    }
+
+    /// Keeps the exit results of retired kept states.
+    pub(crate) fn store_retired(
+        &self,
+        retired: Result<Box<dyn Any + Send>, Error>,
+    ) -> Result<(), Error> {
+        let results = retired?;
+        *self.shared.exit_results.lock() = Some(results);
+        Ok(())
     }
 
     /// The worker id of the calling thread if it is one of this pool's
@@ -149,6 +243,7 @@ impl fmt::Debug for WorkerPool {
 /// Settings for a [`WorkerPool`].
 #[derive(Default)]
 pub struct WorkerPoolBuilder {
+    keep_alive: bool,
     n_jobs: Option<usize>,
     thread_name: Option<Box<dyn FnMut(usize) -> String>>,
     stack_size: Option<usize>,
@@ -162,6 +257,20 @@ impl WorkerPoolBuilder {
     /// could never run a task, and a map on it would wait forever.
     pub fn n_jobs(mut self, n_jobs: usize) -> Self {
         self.n_jobs = Some(n_jobs);
+        self
+    }
+
+    /// Keeps worker states alive between maps. Off by default.
+    ///
+    /// MPIRE's `keep_alive`. A map whose state type matches the states held
+    /// by the pool adopts them instead of calling `worker_init`; at the end
+    /// of the map they go back to the pool instead of meeting `worker_exit`.
+    /// The exit hooks run at [`WorkerPool::stop_and_join`], or, with their
+    /// results discarded, when the pool is dropped. A map with another state
+    /// type ends the held states first (their exit results go to
+    /// [`WorkerPool::exit_results`]).
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.keep_alive = keep_alive;
         self
     }
 
@@ -210,7 +319,11 @@ impl WorkerPoolBuilder {
         Ok(WorkerPool {
             threads: Arc::new(threads),
             n_jobs,
-            exit_results: Arc::default(),
+            shared: Arc::new(Shared {
+                keep_alive: self.keep_alive,
+                exit_results: Mutex::default(),
+                kept: Mutex::default(),
+            }),
         })
     }
 }

@@ -18,9 +18,11 @@
 //! At the end of the map, [`Runtime::finish`] retires the states still in
 //! their slots, so exit results are one per incarnation that ran init.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
@@ -132,26 +134,28 @@ pub(crate) enum Abort {
     Foreign(Box<dyn Any + Send>),
 }
 
-type InitFn<'a, S> = Box<dyn Fn(&Worker) -> S + Send + Sync + 'a>;
+type InitFn<S> = Box<dyn Fn(&Worker) -> S + Send + Sync>;
 #[doc(hidden)]
-pub type ExitFn<'a, S, E> = Box<dyn Fn(&Worker, S) -> E + Send + Sync + 'a>;
+pub type ExitFn<S, E> = Arc<dyn Fn(&Worker, S) -> E + Send + Sync>;
 
 /// The worker hooks of one map, as the builder collected them.
 pub(crate) struct Hooks<'a, S, E> {
-    pub(crate) init: InitFn<'a, S>,
-    pub(crate) exit: Option<ExitFn<'a, S, E>>,
+    init: InitFn<S>,
+    exit: Option<ExitFn<S, E>>,
+    marker: PhantomData<&'a ()>,
 }
 
-impl<'a, S, E> Hooks<'a, S, E> {
+impl<S, E> Hooks<'_, S, E> {
     /// The hooks of a builder, boxed for the runtime.
     pub(crate) fn new<I, X>(init: I, exit: X) -> Self
     where
-        I: WorkerInit<State = S> + 'a,
-        X: WorkerExit<S, Output = E> + 'a,
+        I: WorkerInit<State = S>,
+        X: WorkerExit<S, Output = E>,
     {
         Hooks {
             init: Box::new(move |w| init.init(w)),
             exit: exit.boxed(),
+            marker: PhantomData,
         }
     }
 }
@@ -159,10 +163,14 @@ impl<'a, S, E> Hooks<'a, S, E> {
 /// A `worker_init` hook: builds a worker's state.
 ///
 /// Implemented by every `Fn(&Worker) -> S` closure, and by [`NoInit`], the
-/// default, whose state is `()`.
-pub trait WorkerInit: Send + Sync {
+/// default, whose state is `()`. Hooks and states are `'static` because a
+/// keep-alive pool ([`WorkerPoolBuilder::keep_alive`]) holds them after the
+/// map returns; share borrowed data with them through an `Arc`.
+///
+/// [`WorkerPoolBuilder::keep_alive`]: crate::WorkerPoolBuilder::keep_alive
+pub trait WorkerInit: Send + Sync + 'static {
     /// The per-worker state this hook builds.
-    type State: Send;
+    type State: Send + 'static;
 
     /// Builds the state of `worker`.
     fn init(&self, worker: &Worker) -> Self::State;
@@ -170,8 +178,8 @@ pub trait WorkerInit: Send + Sync {
 
 impl<F, S> WorkerInit for F
 where
-    F: Fn(&Worker) -> S + Send + Sync,
-    S: Send,
+    F: Fn(&Worker) -> S + Send + Sync + 'static,
+    S: Send + 'static,
 {
     type State = S;
 
@@ -195,29 +203,24 @@ impl WorkerInit for NoInit {
 ///
 /// Implemented by every `Fn(&Worker, S) -> E` closure, and by [`NoExit`],
 /// the default, which drops the state and keeps no result.
-pub trait WorkerExit<S>: Send + Sync {
+pub trait WorkerExit<S>: Send + Sync + 'static {
     /// The exit result.
     type Output: Send + 'static;
 
     /// The hook as the runtime stores it; `None` for [`NoExit`].
     #[doc(hidden)]
-    fn boxed<'a>(self) -> Option<ExitFn<'a, S, Self::Output>>
-    where
-        Self: 'a;
+    fn boxed(self) -> Option<ExitFn<S, Self::Output>>;
 }
 
 impl<F, S, E> WorkerExit<S> for F
 where
-    F: Fn(&Worker, S) -> E + Send + Sync,
+    F: Fn(&Worker, S) -> E + Send + Sync + 'static,
     E: Send + 'static,
 {
     type Output = E;
 
-    fn boxed<'a>(self) -> Option<ExitFn<'a, S, E>>
-    where
-        Self: 'a,
-    {
-        Some(Box::new(self))
+    fn boxed(self) -> Option<ExitFn<S, E>> {
+        Some(Arc::new(self))
     }
 }
 
@@ -228,12 +231,15 @@ pub struct NoExit;
 impl<S> WorkerExit<S> for NoExit {
     type Output = ();
 
-    fn boxed<'a>(self) -> Option<ExitFn<'a, S, ()>>
-    where
-        Self: 'a,
-    {
+    fn boxed(self) -> Option<ExitFn<S, ()>> {
         None
     }
+}
+
+/// Runs `exit` on one incarnation, catching a panic.
+fn run_exit<S, E>(exit: &ExitFn<S, E>, worker: usize, life: Incarnation<S>) -> Result<E, Error> {
+    catch_unwind(AssertUnwindSafe(|| exit(&Worker::new(worker), life.state)))
+        .map_err(|payload| Error::panicked(ErrorKind::ExitPanicked, None, Some(worker), &*payload))
 }
 
 /// One life of a worker's state: the state and the tasks it has served.
@@ -393,17 +399,11 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
 
     /// Runs `worker_exit` on a state (keeping its result) and drops it.
     fn retire(&self, worker: usize, life: Incarnation<S>) {
-        let Some(exit) = &self.hooks.exit else {
-            return;
-        };
-        match catch_unwind(AssertUnwindSafe(|| exit(&Worker::new(worker), life.state))) {
-            Ok(result) => self.exit_results.lock().push(result),
-            Err(payload) => self.fail(Error::panicked(
-                ErrorKind::ExitPanicked,
-                None,
-                Some(worker),
-                &*payload,
-            )),
+        if let Some(exit) = &self.hooks.exit {
+            match run_exit(exit, worker, life) {
+                Ok(result) => self.exit_results.lock().push(result),
+                Err(error) => self.fail(error),
+            }
         }
     }
 
@@ -417,9 +417,37 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
     ) -> Result<(R, Vec<E>), Error>
     where
         F: Sync,
+        S: 'static,
+        E: 'static,
     {
+        self.begin(pool);
         let outcome = catch_unwind(AssertUnwindSafe(|| pool.install(work)));
         self.conclude(pool, outcome)
+    }
+
+    /// Prepares the map on `pool`: on a keep-alive pool, adopts the states
+    /// that earlier maps left there, when they are of this map's type.
+    pub(crate) fn begin(&self, pool: &WorkerPool)
+    where
+        S: 'static,
+        E: 'static,
+    {
+        let Some(kept) = pool.take_kept() else {
+            return;
+        };
+        if kept.kept_type() != TypeId::of::<Kept<S, E>>() {
+            // A different state type: the old states end here, with their own
+            // exit hook, and their results go to the pool.
+            if let Err(error) = pool.store_retired(kept.retire()) {
+                self.fail(error);
+            }
+            return;
+        }
+        if let Ok(kept) = kept.into_any().downcast::<Kept<S, E>>() {
+            for (slot, life) in self.slots.iter().zip(kept.lives) {
+                *slot.lock() = life;
+            }
+        }
     }
 
     /// Retires the remaining states after the work ended with `outcome`, and
@@ -431,7 +459,16 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
     ) -> Result<(R, Vec<E>), Error>
     where
         F: Sync,
+        S: 'static,
+        E: 'static,
     {
+        if pool.keep_alive() {
+            let lives = self.slots.iter().map(|slot| slot.lock().take()).collect();
+            pool.put_kept(Box::new(Kept {
+                lives,
+                exit: self.hooks.exit.clone(),
+            }));
+        }
         let exits = self.finish(pool.thread_pool());
         match (outcome, self.take_failure()) {
             (_, Some(error)) => Err(error),
@@ -462,5 +499,53 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             });
         }
         std::mem::take(&mut *self.exit_results.lock())
+    }
+}
+
+/// Worker states that a keep-alive pool holds between maps, with the exit
+/// hook of the map that built them.
+pub(crate) struct Kept<S, E> {
+    lives: Vec<Option<Incarnation<S>>>,
+    exit: Option<ExitFn<S, E>>,
+}
+
+/// Kept states of any type, as the pool stores them.
+pub(crate) trait KeptStates: Send {
+    /// The states as `Any`, to be adopted by a map of the same types.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+
+    /// The concrete type, to check before adopting.
+    fn kept_type(&self) -> TypeId;
+
+    /// Runs the exit hook on every state: the exit results (a `Vec<E>`), or
+    /// the first exit panic.
+    fn retire(self: Box<Self>) -> Result<Box<dyn Any + Send>, Error>;
+}
+
+impl<S: Send + 'static, E: Send + 'static> KeptStates for Kept<S, E> {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+
+    fn kept_type(&self) -> TypeId {
+        TypeId::of::<Self>()
+    }
+
+    fn retire(self: Box<Self>) -> Result<Box<dyn Any + Send>, Error> {
+        let mut results: Vec<E> = Vec::new();
+        let mut failure = None;
+        for (worker, life) in self.lives.into_iter().enumerate() {
+            let (Some(life), Some(exit)) = (life, &self.exit) else {
+                continue;
+            };
+            match run_exit(exit, worker, life) {
+                Ok(result) => results.push(result),
+                Err(error) => failure = failure.or(Some(error)),
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Box::new(results)),
+        }
     }
 }
