@@ -65,10 +65,13 @@ impl<'s, K: Sink<R>, R: Send> Consumer<R> for SinkConsumer<'s, K, R> {
     }
 
     fn into_folder(self) -> Self::Folder {
+        // A closed sink's consumer may span a huge skipped range (the rest
+        // of a dropped `imap` over a long input): it will push nothing.
+        let capacity = if self.sink.closed() { 0 } else { self.len };
         SinkFolder {
             sink: self.sink,
             position: self.position,
-            results: Vec::with_capacity(self.len),
+            results: Vec::with_capacity(capacity),
         }
     }
 
