@@ -11,7 +11,9 @@ use crate::map::{prepare_indexed, unwrap_or_panic};
 use crate::options::Options;
 use crate::plan::ChunkPlan;
 use crate::pool::WorkerPool;
-use crate::runtime::{Hooks, NoExit, NoInit, Runtime, TaskFn, WorkerExit, WorkerInit};
+use crate::runtime::{
+    DebugItems, Described, Hooks, Monitor, NoExit, NoInit, Runtime, TaskFn, WorkerExit, WorkerInit,
+};
 use crate::scheduler::{ChunkConsumer, Cuts, Planned, ProducerWrap};
 
 /// A rayon parallel iterator that runs a task on a [`WorkerPool`], in MPIRE's
@@ -116,6 +118,33 @@ impl<'p, I, F, Init, Exit> MpireMap<'p, I, F, Init, Exit> {
         self
     }
 
+    crate::options::progress_setters!();
+
+    /// Records where the time went; the report is read from
+    /// [`WorkerPool::insights`]. Off by default. See
+    /// [`Mpire::enable_insights`](crate::Mpire::enable_insights).
+    pub fn enable_insights(
+        mut self,
+        enable_insights: bool,
+    ) -> MpireMap<'p, I, Described<F, DebugItems>, Init, Exit>
+    where
+        I: ParallelIterator,
+        I::Item: fmt::Debug,
+    {
+        self.options.enable_insights = enable_insights;
+        MpireMap {
+            base: self.base,
+            pool: self.pool,
+            options: self.options,
+            task: Described {
+                task: self.task,
+                describe: DebugItems,
+            },
+            init: self.init,
+            exit: self.exit,
+        }
+    }
+
     /// Checks the options, and the plan for a known length.
     fn plan(&self, len: Option<usize>) -> (crate::options::Checked, Option<ChunkPlan>) {
         match len {
@@ -161,7 +190,9 @@ where
     where
         C: UnindexedConsumer<R>,
     {
-        let (checked, plan) = self.plan(self.base.opt_len());
+        let total = self.base.opt_len();
+        let (checked, plan) = self.plan(total);
+        let monitor = Monitor::for_map(&checked, self.pool, total);
         let cuts = match &plan {
             Some(plan) => Cuts::Plan(plan),
             None => Cuts::Every(fallback_chunk_len(&checked)),
@@ -179,7 +210,8 @@ where
             task,
             Hooks::new(init, exit),
             checked.worker_lifespan,
-        );
+        )
+        .with_monitor(monitor);
         let consumer = ChunkConsumer {
             inner: consumer,
             rt: &rt,
@@ -211,6 +243,7 @@ where
     fn drive<C: Consumer<R>>(self, consumer: C) -> C::Result {
         let (checked, plan) = self.plan(Some(self.base.len()));
         let plan = plan.unwrap_or_else(|| unreachable!("a known length always has a plan"));
+        let monitor = Monitor::for_map(&checked, self.pool, Some(plan.n_tasks()));
         let MpireMap {
             base,
             pool,
@@ -224,7 +257,8 @@ where
             task,
             Hooks::new(init, exit),
             checked.worker_lifespan,
-        );
+        )
+        .with_monitor(monitor);
         let planned = Planned {
             base,
             rt: &rt,
@@ -238,6 +272,7 @@ where
     fn with_producer<CB: ProducerCallback<R>>(self, callback: CB) -> CB::Output {
         let (checked, plan) = self.plan(Some(self.base.len()));
         let plan = plan.unwrap_or_else(|| unreachable!("a known length always has a plan"));
+        let monitor = Monitor::for_map(&checked, self.pool, Some(plan.n_tasks()));
         let MpireMap {
             base,
             pool,
@@ -251,7 +286,8 @@ where
             task,
             Hooks::new(init, exit),
             checked.worker_lifespan,
-        );
+        )
+        .with_monitor(monitor);
         // rayon's callbacks need not be `Send`, so the chain around this
         // adapter keeps running where it was driven; the tasks themselves
         // still run on the pool's workers.

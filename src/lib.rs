@@ -65,31 +65,46 @@
 //!   describes the design);
 //! * `runtime`: worker ids, per-worker state, hooks and lifespan, panics;
 //! * `map` and `chain`: the sources over rayon's parallel iterators;
+//! * `bridge`: the source over plain iterators, streamed in bounded memory
+//!   (its module documentation describes the dispatcher);
 //! * `sink`: where results go (in order, unordered, lazily);
+//! * `rows` (feature `ndarray`): the rows of ndarray arrays, cut into
+//!   chunks numpy-style ([`MpireRows`], [`MpireRowsMut`]);
 //! * [`Error`]: the one error type.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod bridge;
 mod chain;
 mod error;
+mod insights;
 mod map;
 mod options;
 mod plan;
 mod pool;
 pub mod prelude;
+#[cfg(feature = "progress")]
+mod progress;
+#[cfg(feature = "ndarray")]
+mod rows;
 mod runtime;
 mod scheduler;
 mod sink;
 pub mod utils;
 
+pub use bridge::{Bridge, BridgeImap, MpireBridge};
 pub use chain::MpireMap;
 pub use error::{Error, ErrorKind};
+pub use insights::{Insights, Phase, SlowTask};
 pub use map::{Mpire, ParallelMpire, Run};
 pub use plan::ChunkSize;
 pub use pool::{WorkerPool, WorkerPoolBuilder};
+#[cfg(feature = "ndarray")]
+pub use rows::{MpireRows, MpireRowsMut, Rows, RowsMut, RowsRun};
 pub use runtime::{
-    NoExit, NoInit, Stateless, TaskFn, WithState, Worker, WorkerExit, WorkerInit, worker_id,
+    DebugItems, DescribeItem, Described, NoDescribe, NoExit, NoInit, Stateless, TaskFn, WithState,
+    Worker, WorkerExit, WorkerInit, worker_id,
 };
 pub use sink::Imap;
 

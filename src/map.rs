@@ -7,15 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use parking_lot::Mutex;
-use rayon::iter::{IndexedParallelIterator, IntoParallelIterator};
+use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 use crate::chain::MpireMap;
 use crate::error::Error;
+use crate::insights::Insights;
 use crate::options::{Checked, Options, option_setters};
 use crate::plan::ChunkPlan;
 use crate::pool::WorkerPool;
 use crate::runtime::{
-    Hooks, NoExit, NoInit, Runtime, Stateless, TaskFn, WithState, Worker, WorkerExit, WorkerInit,
+    DebugItems, DescribeItem, Described, Hooks, Monitor, NoDescribe, NoExit, NoInit, Runtime,
+    Stateless, TaskFn, WithState, Worker, WorkerExit, WorkerInit,
 };
 use crate::scheduler::{ExactCallback, Planned};
 use crate::sink::{AppendSink, ChannelSink, Imap, Message, SinkConsumer};
@@ -58,6 +60,7 @@ pub trait ParallelMpire: IntoParallelIterator + Sized {
             options: Options::default(),
             init: NoInit,
             exit: NoExit,
+            describe: NoDescribe,
         }
     }
 
@@ -77,7 +80,11 @@ pub trait ParallelMpire: IntoParallelIterator + Sized {
     /// let total: u64 = v.par_iter().mpire_map(&pool, |x| x * 2).sum();
     /// assert_eq!(total, 999_000);
     /// ```
-    fn mpire_map<F, R>(self, pool: &WorkerPool, f: F) -> MpireMap<'_, Self::Iter, Stateless<F>>
+    fn mpire_map<F, R>(
+        self,
+        pool: &WorkerPool,
+        f: F,
+    ) -> MpireMap<'_, Self::Iter, Described<Stateless<F>, NoDescribe>>
     where
         F: Fn(Self::Item) -> R + Sync + Send,
         R: Send,
@@ -93,15 +100,16 @@ impl<T: IntoParallelIterator> ParallelMpire for T {}
 /// Made by [`ParallelMpire::mpire`]. The type parameters `Init` and `Exit`
 /// are the worker hooks, [`NoInit`] and [`NoExit`] until set.
 #[must_use = "a map builder does nothing until one of its map functions is called"]
-pub struct Mpire<'p, I, Init = NoInit, Exit = NoExit> {
+pub struct Mpire<'p, I, Init = NoInit, Exit = NoExit, D = NoDescribe> {
     iter: I,
     pool: &'p WorkerPool,
     options: Options,
     init: Init,
     exit: Exit,
+    describe: D,
 }
 
-impl<I, Init, Exit> fmt::Debug for Mpire<'_, I, Init, Exit> {
+impl<I, Init, Exit, D> fmt::Debug for Mpire<'_, I, Init, Exit, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mpire")
             .field("pool", self.pool)
@@ -135,9 +143,19 @@ impl<I, Init, Exit> fmt::Debug for Mpire<'_, I, Init, Exit> {
 pub struct Run<R, E> {
     results: Vec<R>,
     exit_results: Vec<E>,
+    insights: Option<Insights>,
 }
 
 impl<R, E> Run<R, E> {
+    /// A run from its two parts, for the other sources of the map family.
+    pub(crate) fn new(results: Vec<R>, exit_results: Vec<E>) -> Run<R, E> {
+        Run {
+            results,
+            exit_results,
+            insights: None,
+        }
+    }
+
     /// The task results.
     pub fn results(&self) -> &[R] {
         &self.results
@@ -165,14 +183,45 @@ impl<R, E> Run<R, E> {
         self.results
     }
 
+    /// The insights report, when the map enabled insights.
+    #[doc(alias = "get_insights")]
+    pub fn insights(&self) -> Option<&Insights> {
+        self.insights.as_ref()
+    }
+
     /// Both parts, by value.
     pub fn into_parts(self) -> (Vec<R>, Vec<E>) {
         (self.results, self.exit_results)
     }
 }
 
-impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
+impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
     option_setters!();
+
+    /// Records where the time went: per worker the completed tasks and the
+    /// start-up, init, waiting, working and exit time, and the slowest tasks
+    /// with the `Debug` form of their items. Off by default; when off, no
+    /// clock is read.
+    ///
+    /// The report comes back in [`Run::insights`] from the `_with_state`
+    /// forms, and from [`WorkerPool::insights`] for every form, also while
+    /// an `imap` is still being consumed. See [`Insights`] for how tasks too
+    /// short to time one by one are reported.
+    pub fn enable_insights(mut self, enable_insights: bool) -> Mpire<'p, I, Init, Exit, DebugItems>
+    where
+        I: ParallelIterator,
+        I::Item: fmt::Debug,
+    {
+        self.options.enable_insights = enable_insights;
+        Mpire {
+            iter: self.iter,
+            pool: self.pool,
+            options: self.options,
+            init: self.init,
+            exit: self.exit,
+            describe: DebugItems,
+        }
+    }
 
     /// Builds each worker's state, once per worker, lazily before the
     /// worker's first chunk. Not set by default (the state is `()`).
@@ -182,7 +231,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     /// work, and again only after a [`worker_lifespan`](Self::worker_lifespan)
     /// restart. The tasks of the `_with_state` map functions get the state as
     /// `&mut`.
-    pub fn worker_init<G, S>(self, init: G) -> Mpire<'p, I, G, Exit>
+    pub fn worker_init<G, S>(self, init: G) -> Mpire<'p, I, G, Exit, D>
     where
         G: Fn(&Worker) -> S + Send + Sync + 'static,
         S: Send + 'static,
@@ -193,6 +242,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
             options: self.options,
             init,
             exit: self.exit,
+            describe: self.describe,
         }
     }
 
@@ -202,7 +252,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     /// Runs once per incarnation that ran `worker_init`: at the end of the
     /// map, or when the worker's lifespan is reached. The `_with_state` map
     /// functions return the exit results ([`Run::exit_results`]).
-    pub fn worker_exit<X, E>(self, exit: X) -> Mpire<'p, I, Init, X>
+    pub fn worker_exit<X, E>(self, exit: X) -> Mpire<'p, I, Init, X, D>
     where
         Init: WorkerInit,
         X: Fn(&Worker, Init::State) -> E + Send + Sync + 'static,
@@ -214,6 +264,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
             options: self.options,
             init: self.init,
             exit,
+            describe: self.describe,
         }
     }
 
@@ -230,7 +281,7 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     /// let doubled: Vec<u32> = v.par_iter().mpire(&pool).chunk_size(1).mpire_map(|x| x * 2).collect();
     /// assert_eq!(doubled, [2, 4, 6, 8]);
     /// ```
-    pub fn mpire_map<F, R>(self, f: F) -> MpireMap<'p, I, Stateless<F>, Init, Exit>
+    pub fn mpire_map<F, R>(self, f: F) -> MpireMap<'p, I, Described<Stateless<F>, D>, Init, Exit>
     where
         I: rayon::iter::ParallelIterator,
         F: Fn(I::Item) -> R + Sync + Send,
@@ -240,7 +291,10 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
             self.iter,
             self.pool,
             self.options,
-            Stateless(f),
+            Described {
+                task: Stateless(f),
+                describe: self.describe,
+            },
             self.init,
             self.exit,
         )
@@ -266,7 +320,10 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
     ///     .sum();
     /// assert_eq!(total, 5050);
     /// ```
-    pub fn mpire_map_with_state<F, R>(self, f: F) -> MpireMap<'p, I, WithState<F>, Init, Exit>
+    pub fn mpire_map_with_state<F, R>(
+        self,
+        f: F,
+    ) -> MpireMap<'p, I, Described<WithState<F>, D>, Init, Exit>
     where
         I: rayon::iter::ParallelIterator,
         Init: WorkerInit,
@@ -277,7 +334,10 @@ impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit> {
             self.iter,
             self.pool,
             self.options,
-            WithState(f),
+            Described {
+                task: WithState(f),
+                describe: self.describe,
+            },
             self.init,
             self.exit,
         )
@@ -308,11 +368,12 @@ pub(crate) fn prepare_indexed(
     Ok((checked, n_tasks, plan))
 }
 
-impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit>
+impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D>
 where
     I: IndexedParallelIterator,
     Init: WorkerInit,
     Exit: WorkerExit<Init::State>,
+    D: DescribeItem<I::Item>,
 {
     fn prepare(&self) -> Result<Prepared, Error> {
         let (checked, n_tasks, plan) =
@@ -335,14 +396,18 @@ where
             pool,
             init,
             exit,
+            describe,
             ..
         } = self;
+        let task = Described { task, describe };
+        let monitor = Monitor::for_map(&prepared.checked, pool, Some(prepared.n_tasks));
         let rt = Runtime::new(
             pool.n_jobs(),
             task,
             Hooks::new(init, exit),
             prepared.checked.worker_lifespan,
-        );
+        )
+        .with_monitor(monitor);
         let planned = Planned {
             base: iter.take(prepared.n_tasks),
             rt: &rt,
@@ -356,6 +421,7 @@ where
         Ok(Run {
             results,
             exit_results,
+            insights: rt.insights(),
         })
     }
 
@@ -370,14 +436,18 @@ where
             pool,
             init,
             exit,
+            describe,
             ..
         } = self;
+        let task = Described { task, describe };
+        let monitor = Monitor::for_map(&prepared.checked, pool, Some(prepared.n_tasks));
         let rt = Runtime::new(
             pool.n_jobs(),
             task,
             Hooks::new(init, exit),
             prepared.checked.worker_lifespan,
-        );
+        )
+        .with_monitor(monitor);
         let sink = AppendSink(Mutex::new(Vec::with_capacity(prepared.n_tasks)));
         let consumer = SinkConsumer {
             sink: &sink,
@@ -396,6 +466,7 @@ where
         Ok(Run {
             results: sink.0.into_inner(),
             exit_results,
+            insights: rt.insights(),
         })
     }
 
@@ -554,11 +625,12 @@ where
 /// consumes the results, so everything it uses must be `'static`: the input,
 /// the task and the hooks. For borrowed data, use the eager forms, or
 /// [`mpire_map`](Mpire::mpire_map) with rayon's `for_each` inside a scope.
-impl<'p, I, Init, Exit> Mpire<'p, I, Init, Exit>
+impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D>
 where
     I: IndexedParallelIterator + 'static,
     Init: WorkerInit + 'static,
     Exit: WorkerExit<Init::State> + 'static,
+    D: DescribeItem<I::Item> + 'static,
 {
     fn run_lazy<F, R>(self, task: F, ordered: bool) -> Imap<R, Exit::Output>
     where
@@ -580,8 +652,12 @@ where
             pool,
             init,
             exit,
+            describe,
             ..
         } = self;
+        let monitor = Monitor::for_map(&prepared.checked, pool, Some(prepared.n_tasks));
+        let results = results.with_insights(monitor.insights.clone());
+        let task = Described { task, describe };
         let job_pool = pool.clone();
         let job = move || {
             let rt = Runtime::new(
@@ -589,7 +665,8 @@ where
                 task,
                 Hooks::new(init, exit),
                 prepared.checked.worker_lifespan,
-            );
+            )
+            .with_monitor(monitor);
             let sink = ChannelSink {
                 tx: tx.clone(),
                 cancelled,

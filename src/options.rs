@@ -14,6 +14,14 @@ pub(crate) struct Options {
     pub(crate) n_splits: Option<usize>,
     pub(crate) iterable_len: Option<usize>,
     pub(crate) worker_lifespan: Option<usize>,
+    /// Only the plain-iterator bridge streams its input, so only its builder
+    /// sets this.
+    pub(crate) max_tasks_active: Option<usize>,
+    /// Each builder has its own `enable_insights`, since describing items
+    /// needs their type.
+    pub(crate) enable_insights: bool,
+    #[cfg(feature = "progress")]
+    pub(crate) progress: crate::progress::ProgressOptions,
 }
 
 /// Options after validation.
@@ -23,6 +31,10 @@ pub(crate) struct Checked {
     pub(crate) n_splits: Option<usize>,
     pub(crate) iterable_len: Option<usize>,
     pub(crate) worker_lifespan: Option<usize>,
+    pub(crate) max_tasks_active: Option<usize>,
+    pub(crate) enable_insights: bool,
+    #[cfg(feature = "progress")]
+    pub(crate) progress: crate::progress::ProgressOptions,
 }
 
 fn at_least_one(option: &'static str, value: Option<usize>) -> Result<(), Error> {
@@ -44,11 +56,16 @@ impl Options {
             plan::validate_n_splits(s)?;
         }
         at_least_one("worker_lifespan", self.worker_lifespan)?;
+        at_least_one("max_tasks_active", self.max_tasks_active)?;
         Ok(Checked {
             chunk_size,
             n_splits: self.n_splits,
             iterable_len: self.iterable_len,
             worker_lifespan: self.worker_lifespan,
+            max_tasks_active: self.max_tasks_active,
+            enable_insights: self.enable_insights,
+            #[cfg(feature = "progress")]
+            progress: self.progress.clone(),
         })
     }
 }
@@ -111,6 +128,57 @@ macro_rules! option_setters {
             self.options.worker_lifespan = Some(worker_lifespan);
             self
         }
+
+        $crate::options::progress_setters!();
     };
 }
 pub(crate) use option_setters;
+
+/// Generates the progress bar setters. The type must have a field
+/// `options: Options`.
+macro_rules! progress_setters {
+    () => {
+        /// Shows a progress bar on stderr, drawn only when stderr is a
+        /// terminal. Off by default. Needs the `progress` feature (on by
+        /// default).
+        ///
+        /// The bar shows the elapsed and remaining time, the tasks done out
+        /// of the total with a percentage, and the rate. It counts finished
+        /// tasks, updated once per chunk. A failed map marks the bar as
+        /// failed.
+        #[cfg(feature = "progress")]
+        pub fn progress_bar(mut self, progress_bar: bool) -> Self {
+            self.options.progress.enabled = progress_bar;
+            self
+        }
+
+        /// The line of the progress bar among the bars shown at once (nested
+        /// pools): 0 is the first line. By default the bar goes below those
+        /// already shown. Implies [`progress_bar(true)`](Self::progress_bar).
+        #[cfg(feature = "progress")]
+        pub fn progress_bar_position(mut self, position: usize) -> Self {
+            self.options.progress.enabled = true;
+            self.options.progress.position = Some(position);
+            self
+        }
+
+        /// The style of the progress bar (an indicatif style or template). By
+        /// default a bar in the manner of MPIRE's.
+        #[cfg(feature = "progress")]
+        pub fn progress_bar_style(mut self, style: indicatif::ProgressStyle) -> Self {
+            self.options.progress.style = Some(style);
+            self
+        }
+
+        /// Draws the progress bar in `group` instead of the crate's shared
+        /// multi-bar on stderr: to another target, or into an in-memory
+        /// terminal in tests. Implies [`progress_bar(true)`](Self::progress_bar).
+        #[cfg(feature = "progress")]
+        pub fn progress_bar_group(mut self, group: indicatif::MultiProgress) -> Self {
+            self.options.progress.enabled = true;
+            self.options.progress.group = Some(group);
+            self
+        }
+    };
+}
+pub(crate) use progress_setters;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::Error;
+use crate::insights::{Insights, Recorder};
 use crate::runtime::KeptStates;
 
 /// A pool of `n_jobs` workers: a rayon [`ThreadPool`](rayon::ThreadPool) of
@@ -42,6 +43,8 @@ struct Shared {
     exit_results: Mutex<Option<Box<dyn Any + Send>>>,
     /// The worker states a keep-alive pool holds between maps.
     kept: Mutex<Option<Box<dyn KeptStates>>>,
+    /// The insights recorder of the last map that enabled insights.
+    insights: Mutex<Option<Arc<Recorder>>>,
 }
 
 impl Drop for Shared {
@@ -195,6 +198,39 @@ impl WorkerPool {
         }
     }
 
+    /// The insights of the last map run on this pool with insights enabled;
+    /// while that map runs (an `imap` being consumed), the insights so far.
+    ///
+    /// MPIRE's `get_insights`. `None` if no map enabled insights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// (0..100usize).mpire(&pool).enable_insights(true).map(|x| x * x);
+    /// let insights = pool.insights().unwrap();
+    /// assert_eq!(insights.n_completed_tasks().iter().sum::<usize>(), 100);
+    /// ```
+    #[doc(alias = "get_insights")]
+    pub fn insights(&self) -> Option<Insights> {
+        let recorder = self.shared.insights.lock().clone()?;
+        Some(recorder.snapshot())
+    }
+
+    /// Prints [`insights`](Self::insights) to stdout, as MPIRE's
+    /// `print_insights`; prints nothing if no map enabled insights.
+    pub fn print_insights(&self) {
+        if let Some(insights) = self.insights() {
+            println!("{insights}");
+        }
+    }
+
+    pub(crate) fn set_insights(&self, recorder: Arc<Recorder>) {
+        *self.shared.insights.lock() = Some(recorder);
+    }
+
     /// `true` if worker states outlive a map ([`WorkerPoolBuilder::keep_alive`]).
     pub fn keep_alive(&self) -> bool {
         self.shared.keep_alive
@@ -323,6 +359,7 @@ impl WorkerPoolBuilder {
                 keep_alive: self.keep_alive,
                 exit_results: Mutex::default(),
                 kept: Mutex::default(),
+                insights: Mutex::default(),
             }),
         })
     }

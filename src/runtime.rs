@@ -24,11 +24,14 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind};
+use crate::insights::{Insights, Recorder};
+use crate::options::Checked;
 use crate::pool::WorkerPool;
 
 /// A worker, as seen by `worker_init` and `worker_exit`.
@@ -91,6 +94,63 @@ pub trait TaskFn<S, T>: Sync {
 
     /// Runs the task on `item`.
     fn call(&self, state: &mut S, item: T) -> Self::Output;
+
+    /// The `Debug` form of `item` for the insights report, if the task knows
+    /// how to write it.
+    fn describe(&self, item: &T) -> Option<String> {
+        let _ = item;
+        None
+    }
+}
+
+/// A task whose items can be written in the insights report by `D`.
+#[derive(Clone, Copy, Debug)]
+pub struct Described<K, D> {
+    pub(crate) task: K,
+    pub(crate) describe: D,
+}
+
+impl<S, T, K, D> TaskFn<S, T> for Described<K, D>
+where
+    K: TaskFn<S, T>,
+    D: DescribeItem<T>,
+{
+    type Output = K::Output;
+
+    #[inline]
+    fn call(&self, state: &mut S, item: T) -> K::Output {
+        self.task.call(state, item)
+    }
+
+    fn describe(&self, item: &T) -> Option<String> {
+        self.describe.describe(item)
+    }
+}
+
+/// How the insights report writes a task's item.
+pub trait DescribeItem<T>: Send + Sync {
+    /// The item as the report shows it, if at all.
+    fn describe(&self, item: &T) -> Option<String>;
+}
+
+/// Items are not written in the insights report (the default).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDescribe;
+
+impl<T> DescribeItem<T> for NoDescribe {
+    fn describe(&self, _: &T) -> Option<String> {
+        None
+    }
+}
+
+/// Items are written in their `Debug` form (set by `enable_insights`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DebugItems;
+
+impl<T: fmt::Debug> DescribeItem<T> for DebugItems {
+    fn describe(&self, item: &T) -> Option<String> {
+        Some(format!("{item:?}"))
+    }
 }
 
 /// A task that ignores the worker state: `Fn(T) -> R`.
@@ -141,6 +201,8 @@ pub type ExitFn<S, E> = Arc<dyn Fn(&Worker, S) -> E + Send + Sync>;
 /// The worker hooks of one map, as the builder collected them.
 pub(crate) struct Hooks<'a, S, E> {
     init: InitFn<S>,
+    /// `false` for [`NoInit`], whose time is not worth reporting.
+    timed_init: bool,
     exit: Option<ExitFn<S, E>>,
     marker: PhantomData<&'a ()>,
 }
@@ -153,6 +215,7 @@ impl<S, E> Hooks<'_, S, E> {
         X: WorkerExit<S, Output = E>,
     {
         Hooks {
+            timed_init: init.is_hook(),
             init: Box::new(move |w| init.init(w)),
             exit: exit.boxed(),
             marker: PhantomData,
@@ -174,6 +237,12 @@ pub trait WorkerInit: Send + Sync + 'static {
 
     /// Builds the state of `worker`.
     fn init(&self, worker: &Worker) -> Self::State;
+
+    /// `false` only for [`NoInit`]: no hook was set.
+    #[doc(hidden)]
+    fn is_hook(&self) -> bool {
+        true
+    }
 }
 
 impl<F, S> WorkerInit for F
@@ -196,6 +265,10 @@ impl WorkerInit for NoInit {
     type State = ();
 
     fn init(&self, _: &Worker) {}
+
+    fn is_hook(&self) -> bool {
+        false
+    }
 }
 
 /// A `worker_exit` hook: consumes a worker's state and returns an exit
@@ -246,10 +319,62 @@ fn run_exit<S, E>(exit: &ExitFn<S, E>, worker: usize, life: Incarnation<S>) -> R
 struct Incarnation<S> {
     state: S,
     tasks: usize,
+    /// Built by `worker_init` for the chunk now starting.
+    fresh: bool,
+}
+
+/// What a map reports while it runs: insights and progress. Empty (and free)
+/// unless asked for.
+#[derive(Default)]
+pub(crate) struct Monitor {
+    pub(crate) insights: Option<Arc<Recorder>>,
+    #[cfg(feature = "progress")]
+    pub(crate) progress: Option<crate::progress::Progress>,
+}
+
+impl Monitor {
+    /// The monitor a map's checked options ask for; a new insights recorder
+    /// becomes the pool's current one.
+    pub(crate) fn for_map(checked: &Checked, pool: &WorkerPool, total: Option<usize>) -> Monitor {
+        let _ = total;
+        let insights = checked.enable_insights.then(|| {
+            let recorder = Arc::new(Recorder::new(pool.n_jobs()));
+            pool.set_insights(recorder.clone());
+            recorder
+        });
+        Monitor {
+            insights,
+            #[cfg(feature = "progress")]
+            progress: crate::progress::Progress::for_map(checked, total),
+        }
+    }
+
+    /// `n` more tasks finished.
+    #[inline]
+    fn progress(&self, n: usize) {
+        #[cfg(feature = "progress")]
+        if let Some(progress) = &self.progress {
+            progress.inc(n);
+        }
+        let _ = n;
+    }
+
+    /// The map ended, failed or not.
+    fn finish(&self, failed: Option<&Error>) {
+        if let Some(recorder) = &self.insights {
+            recorder.finish();
+        }
+        #[cfg(feature = "progress")]
+        if let Some(progress) = &self.progress {
+            progress.finish(failed);
+        }
+        let _ = failed;
+    }
 }
 
 /// The per-map runtime shared by every chunk of one map call.
 pub(crate) struct Runtime<'a, S, E, F> {
+    monitor: Monitor,
     task: F,
     hooks: Hooks<'a, S, E>,
     lifespan: Option<usize>,
@@ -276,6 +401,7 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         lifespan: Option<usize>,
     ) -> Self {
         Runtime {
+            monitor: Monitor::default(),
             task,
             hooks,
             lifespan,
@@ -284,6 +410,17 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             failure: Mutex::new(None),
             stop: AtomicBool::new(false),
         }
+    }
+
+    /// Reports insights and progress through `monitor`.
+    pub(crate) fn with_monitor(mut self, monitor: Monitor) -> Self {
+        self.monitor = monitor;
+        self
+    }
+
+    /// The insights so far, when enabled.
+    pub(crate) fn insights(&self) -> Option<Insights> {
+        self.monitor.insights.as_ref().map(|r| r.snapshot())
     }
 
     /// `true` once the map failed or was cancelled: no further chunk starts.
@@ -325,17 +462,46 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             return Err(Abort::Stopped);
         }
         let worker = rayon::current_thread_index().unwrap_or(0);
-        let mut life = self.take_state(worker)?;
+        let recorder = self.monitor.insights.as_deref();
+        let mut timing = recorder.map(|r| r.chunk_start(worker));
+        let mut life = match &mut timing {
+            Some(timing) if self.hooks.timed_init => {
+                let started = Instant::now();
+                let life = self.take_state(worker);
+                if life.as_ref().is_ok_and(|life| life.fresh) {
+                    timing.init = started.elapsed();
+                }
+                life?
+            }
+            _ => self.take_state(worker)?,
+        };
+        life.fresh = false;
 
         // `done` counts tasks that returned, `pushed` results handed on; they
         // differ only while a result is being pushed, so a panic with both
         // equal came from a task, and otherwise from the code it feeds.
         let mut done = 0usize;
         let mut pushed = 0usize;
+        let mut first_args = None;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut acc = acc;
             for item in items {
-                let r = self.task.call(&mut life.state, item);
+                let r = match &mut timing {
+                    None => self.task.call(&mut life.state, item),
+                    Some(timing) if timing.fine => {
+                        let args = self.task.describe(&item);
+                        let started = Instant::now();
+                        let r = self.task.call(&mut life.state, item);
+                        timing.task(started.elapsed(), first_index.map(|i| i + done), args);
+                        r
+                    }
+                    Some(_) => {
+                        if done == 0 {
+                            first_args = self.task.describe(&item);
+                        }
+                        self.task.call(&mut life.state, item)
+                    }
+                };
                 done += 1;
                 acc = push(acc, r);
                 pushed += 1;
@@ -346,6 +512,12 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             acc
         }));
 
+        if let (Some(recorder), Some(timing)) = (recorder, timing) {
+            recorder.chunk_end(worker, timing, done, first_index, first_args);
+        }
+        if done > 0 {
+            self.monitor.progress(done);
+        }
         life.tasks += done;
         self.return_state(worker, life);
         match outcome {
@@ -370,7 +542,11 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             return Ok(life);
         }
         match catch_unwind(AssertUnwindSafe(|| (self.hooks.init)(&Worker::new(worker)))) {
-            Ok(state) => Ok(Incarnation { state, tasks: 0 }),
+            Ok(state) => Ok(Incarnation {
+                state,
+                tasks: 0,
+                fresh: true,
+            }),
             Err(payload) => {
                 self.fail(Error::panicked(
                     ErrorKind::InitPanicked,
@@ -400,7 +576,12 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
     /// Runs `worker_exit` on a state (keeping its result) and drops it.
     fn retire(&self, worker: usize, life: Incarnation<S>) {
         if let Some(exit) = &self.hooks.exit {
-            match run_exit(exit, worker, life) {
+            let started = self.monitor.insights.as_ref().map(|_| Instant::now());
+            let result = run_exit(exit, worker, life);
+            if let (Some(recorder), Some(started)) = (&self.monitor.insights, started) {
+                recorder.exit(worker, started.elapsed());
+            }
+            match result {
                 Ok(result) => self.exit_results.lock().push(result),
                 Err(error) => self.fail(error),
             }
@@ -470,7 +651,9 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             }));
         }
         let exits = self.finish(pool.thread_pool());
-        match (outcome, self.take_failure()) {
+        let failure = self.take_failure();
+        self.monitor.finish(failure.as_ref());
+        match (outcome, failure) {
             (_, Some(error)) => Err(error),
             (Ok(result), None) => Ok((result, exits)),
             (Err(payload), None) => resume_unwind(payload),

@@ -21,6 +21,7 @@ use parking_lot::Mutex;
 use rayon::iter::plumbing::{Consumer, Folder};
 
 use crate::error::Error;
+use crate::insights::{Insights, Recorder};
 use crate::scheduler::NoopReducer;
 
 /// A destination for whole chunks of results.
@@ -175,6 +176,7 @@ pub struct Imap<R, E = ()> {
     cancelled: Arc<AtomicBool>,
     finished: Option<Result<Vec<E>, Error>>,
     failure_reported: bool,
+    insights: Option<Arc<Recorder>>,
 }
 
 impl<R, E> fmt::Debug for Imap<R, E> {
@@ -202,7 +204,39 @@ impl<R, E> Imap<R, E> {
             cancelled,
             finished: None,
             failure_reported: false,
+            insights: None,
         }
+    }
+
+    /// Reads insights from `recorder`.
+    pub(crate) fn with_insights(mut self, recorder: Option<Arc<Recorder>>) -> Self {
+        self.insights = recorder;
+        self
+    }
+
+    /// The insights so far, when the map enabled them: readable while the
+    /// results are still being consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let mut results = (0..100usize)
+    ///     .into_par_iter()
+    ///     .mpire(&pool)
+    ///     .enable_insights(true)
+    ///     .imap(|x| x);
+    /// results.next();
+    /// assert!(results.insights().is_some());
+    /// results.by_ref().for_each(drop);
+    /// let done = results.insights().unwrap();
+    /// assert_eq!(done.n_completed_tasks().iter().sum::<usize>(), 100);
+    /// ```
+    #[doc(alias = "get_insights")]
+    pub fn insights(&self) -> Option<Insights> {
+        self.insights.as_ref().map(|r| r.snapshot())
     }
 
     /// The next result, or the map's failure (once), or `None` at the end.

@@ -1,0 +1,127 @@
+//! Progress bars, drawn by indicatif.
+//!
+//! Every bar lives in a [`MultiProgress`]: by default one shared by the whole
+//! process and drawn to stderr (indicatif draws nothing when stderr is not a
+//! terminal), so that the bars of nested pools each get a line of their own.
+//! The runtime counts finished tasks once per chunk; indicatif rate-limits the
+//! drawing.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::error::Error;
+use crate::options::Checked;
+
+/// The default bar, in the manner of MPIRE's (tqdm's): percentage, bar, done
+/// and total, elapsed and remaining time, rate.
+const TEMPLATE: &str =
+    "{percent:>3}%|{bar:30}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {per_sec}] {msg}";
+
+/// The bar of an input whose length is not known yet.
+const UNSIZED_TEMPLATE: &str = "{spinner} {pos} [{elapsed_precise}, {per_sec}] {msg}";
+
+/// The progress options of a map.
+#[derive(Clone, Default)]
+pub(crate) struct ProgressOptions {
+    pub(crate) enabled: bool,
+    pub(crate) position: Option<usize>,
+    pub(crate) style: Option<ProgressStyle>,
+    pub(crate) group: Option<MultiProgress>,
+}
+
+impl fmt::Debug for ProgressOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProgressOptions")
+            .field("enabled", &self.enabled)
+            .field("position", &self.position)
+            .field("style", &self.style.is_some())
+            .field("group", &self.group.is_some())
+            .finish()
+    }
+}
+
+/// The process-wide multi-bar on stderr.
+fn shared_group() -> &'static MultiProgress {
+    static GROUP: OnceLock<MultiProgress> = OnceLock::new();
+    GROUP.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+}
+
+/// The bar of one map.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// The bar the options ask for, with `total` tasks when known.
+    pub(crate) fn for_map(checked: &Checked, total: Option<usize>) -> Option<Progress> {
+        let options = &checked.progress;
+        if !options.enabled {
+            return None;
+        }
+        let bar = match total {
+            Some(total) => ProgressBar::new(total as u64),
+            None => ProgressBar::no_length(),
+        };
+        let style = options
+            .style
+            .clone()
+            .unwrap_or_else(|| default_style(total.is_some()));
+        bar.set_style(style);
+        let group = options
+            .group
+            .clone()
+            .unwrap_or_else(|| shared_group().clone());
+        let bar = match options.position {
+            Some(position) => group.insert(position, bar),
+            None => group.add(bar),
+        };
+        Some(Progress { bar })
+    }
+
+    /// `n` more tasks finished.
+    #[inline]
+    pub(crate) fn inc(&self, n: usize) {
+        self.bar.inc(n as u64);
+    }
+
+    /// The input turned out to hold `total` tasks.
+    pub(crate) fn set_total(&self, total: usize) {
+        if self.bar.length().is_none() {
+            self.bar.set_style(default_style(true));
+        }
+        self.bar.set_length(total as u64);
+    }
+
+    /// The map is over: the bar is finished, or marked failed.
+    pub(crate) fn finish(&self, failed: Option<&Error>) {
+        match failed {
+            Some(error) => self.bar.abandon_with_message(format!("FAILED: {error}")),
+            None => {
+                if self.bar.length().is_none() {
+                    self.set_total(self.bar.position() as usize);
+                }
+                self.bar.finish();
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // A map that ended without reaching `finish` (its caller unwound)
+        // still leaves its bar in a final state.
+        if !self.bar.is_finished() {
+            self.bar.abandon();
+        }
+    }
+}
+
+fn default_style(sized: bool) -> ProgressStyle {
+    let template = if sized { TEMPLATE } else { UNSIZED_TEMPLATE };
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("█▉▊▋▌▍▎▏ ")
+}
