@@ -30,6 +30,9 @@ pub enum ErrorKind {
     IterableLenMismatch,
     /// The worker threads could not be started.
     PoolBuild,
+    /// The arrays returned for the chunks of an array's rows could not be
+    /// concatenated along axis 0: their trailing shapes differ.
+    Concatenate,
 }
 
 /// An error from building a pool or running a map.
@@ -77,6 +80,11 @@ enum Repr {
     PoolBuild {
         message: String,
     },
+    Concatenate {
+        chunk: usize,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
 }
 
 impl Error {
@@ -118,6 +126,19 @@ impl Error {
         }
     }
 
+    /// Chunk `chunk` returned an array of shape `found`, which cannot be
+    /// stacked under the first chunk's array of shape `expected`.
+    #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
+    pub(crate) fn concatenate(chunk: usize, expected: &[usize], found: &[usize]) -> Error {
+        Error {
+            repr: Repr::Concatenate {
+                chunk,
+                expected: expected.to_vec(),
+                found: found.to_vec(),
+            },
+        }
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match &self.repr {
@@ -125,6 +146,7 @@ impl Error {
             Repr::Panicked { kind, .. } => *kind,
             Repr::IterableLenMismatch { .. } => ErrorKind::IterableLenMismatch,
             Repr::PoolBuild { .. } => ErrorKind::PoolBuild,
+            Repr::Concatenate { .. } => ErrorKind::Concatenate,
         }
     }
 
@@ -208,6 +230,20 @@ impl fmt::Display for Error {
                 "iterable_len declared {declared} tasks but the input held {actual}"
             ),
             Repr::PoolBuild { message } => write!(f, "could not start the worker pool: {message}"),
+            Repr::Concatenate { chunk, found, .. } if found.is_empty() => write!(
+                f,
+                "cannot concatenate the chunk outputs along axis 0: chunk {chunk} returned a \
+                 0-dimensional array, which has no axis 0"
+            ),
+            Repr::Concatenate {
+                chunk,
+                expected,
+                found,
+            } => write!(
+                f,
+                "cannot concatenate the chunk outputs along axis 0: chunk {chunk} returned shape \
+                 {found:?}, chunk 0 returned shape {expected:?}; all but the first axis must match"
+            ),
         }
     }
 }

@@ -5,4 +5,6 @@
 
 pub use crate::map::ParallelMpire;
 pub use crate::pool::WorkerPool;
+#[cfg(feature = "ndarray")]
+pub use crate::rows::{MpireRows, MpireRowsMut};
 pub use rayon::prelude::*;
