@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-/// Tasks whose mean duration in a chunk is at least this long are timed one
-/// by one in the worker's next chunk.
+/// When the first task of a chunk takes at least this long, the chunk's other
+/// tasks are timed one by one too.
 pub(crate) const FINE_TIMING_THRESHOLD: Duration = Duration::from_micros(1);
 
 /// How many of the slowest tasks the report keeps.
@@ -74,8 +74,6 @@ struct WorkerRecord {
     exit: Duration,
     /// When the worker's last chunk ended; `None` before its first chunk.
     last_end: Option<Instant>,
-    /// Whether to time the tasks of the next chunk one by one.
-    fine: bool,
     slowest: Vec<SlowTask>,
 }
 
@@ -131,12 +129,7 @@ impl Recorder {
             start: Instant::now(),
             end: Mutex::new(None),
             workers: (0..n_jobs)
-                .map(|_| {
-                    Mutex::new(WorkerRecord {
-                        fine: true,
-                        ..WorkerRecord::default()
-                    })
-                })
+                .map(|_| Mutex::new(WorkerRecord::default()))
                 .collect(),
         }
     }
@@ -145,23 +138,22 @@ impl Recorder {
     /// (or since the map started) was waiting (or start-up).
     pub(crate) fn chunk_start(&self, worker: usize) -> ChunkTiming {
         let now = Instant::now();
-        let fine = match self.workers.get(worker) {
-            Some(record) => {
-                let mut record = record.lock();
-                match record.last_end {
-                    Some(end) => record.waiting += now.saturating_duration_since(end),
-                    None => record.start_up = now.saturating_duration_since(self.start),
+        if let Some(record) = self.workers.get(worker) {
+            let mut record = record.lock();
+            match record.last_end {
+                Some(end) => record.waiting += now.saturating_duration_since(end),
+                None if record.n_completed == 0 => {
+                    record.start_up = now.saturating_duration_since(self.start);
                 }
-                // A chunk nested in another on the same thread must not count
-                // the outer chunk's time as waiting.
-                record.last_end = None;
-                record.fine
+                None => {}
             }
-            None => false,
-        };
+            // A chunk nested in another on the same thread must not count the
+            // outer chunk's time as waiting.
+            record.last_end = None;
+        }
         ChunkTiming {
             start: now,
-            fine,
+            fine: false,
             init: Duration::ZERO,
             slowest: Vec::new(),
         }
@@ -187,9 +179,6 @@ impl Recorder {
         record.init += timing.init;
         record.working += working;
         record.last_end = Some(now);
-        if tasks > 0 {
-            record.fine = working / tasks as u32 >= FINE_TIMING_THRESHOLD;
-        }
         if timing.fine {
             for task in timing.slowest {
                 keep_slowest(&mut record.slowest, task);

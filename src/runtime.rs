@@ -30,7 +30,7 @@ use parking_lot::Mutex;
 use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind};
-use crate::insights::{Insights, Recorder};
+use crate::insights::{FINE_TIMING_THRESHOLD, Insights, Recorder};
 use crate::options::Checked;
 use crate::pool::WorkerPool;
 
@@ -488,19 +488,24 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             for item in items {
                 let r = match &mut timing {
                     None => self.task.call(&mut life.state, item),
-                    Some(timing) if timing.fine => {
+                    // The first task of a chunk is always timed; the others
+                    // only when it showed them to be long enough.
+                    Some(timing) if done == 0 || timing.fine => {
                         let args = self.task.describe(&item);
                         let started = Instant::now();
                         let r = self.task.call(&mut life.state, item);
-                        timing.task(started.elapsed(), first_index.map(|i| i + done), args);
+                        let took = started.elapsed();
+                        if done == 0 {
+                            timing.fine = took >= FINE_TIMING_THRESHOLD;
+                        }
+                        if timing.fine {
+                            timing.task(took, first_index.map(|i| i + done), args);
+                        } else {
+                            first_args = args;
+                        }
                         r
                     }
-                    Some(_) => {
-                        if done == 0 {
-                            first_args = self.task.describe(&item);
-                        }
-                        self.task.call(&mut life.state, item)
-                    }
+                    Some(_) => self.task.call(&mut life.state, item),
                 };
                 done += 1;
                 acc = push(acc, r);
