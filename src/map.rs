@@ -156,6 +156,12 @@ impl<R, E> Run<R, E> {
         }
     }
 
+    /// The same run, carrying the insights report of its map.
+    pub(crate) fn with_insights(mut self, insights: Option<Insights>) -> Run<R, E> {
+        self.insights = insights;
+        self
+    }
+
     /// The task results.
     pub fn results(&self) -> &[R] {
         &self.results
