@@ -186,9 +186,11 @@ where
     E: Send,
     F: TaskFn<S, T, Output = R>,
 {
-    let mut iter = iter.fuse();
+    let mut iter = iter.fuse().peekable();
     loop {
-        if folder.full() {
+        // Only an item that exists can be placed in the plan: an empty input
+        // has no chunk to look up.
+        if folder.full() || iter.peek().is_none() {
             return folder;
         }
         let want = cuts.piece_len(position);

@@ -249,7 +249,10 @@ fn tuples() -> impl IndexedParallelIterator<Item = (usize,)> {
 
 /// The same generator with its length unknown to rayon (an unindexed input).
 fn unsized_tuples() -> impl ParallelIterator<Item = (usize,)> {
-    (0..1000usize).into_par_iter().filter(|_| true).map(|x| (x,))
+    (0..1000usize)
+        .into_par_iter()
+        .filter(|_| true)
+        .map(|x| (x,))
 }
 
 /// Task chunking, example 1: a generator without a length and no chunk size
@@ -350,8 +353,15 @@ fn task_chunking_chunk_tasks_n_splits_3() {
 /// Task chunking, `chunk_tasks(range(10), chunk_size=2.5)`.
 #[test]
 fn task_chunking_chunk_tasks_chunk_size_2_5() {
-    let chunks: Vec<Vec<u32>> = chunk_tasks(0..10).chunk_size(2.5).build().unwrap().collect();
-    assert_eq!(chunks, [vec![0, 1, 2], vec![3, 4], vec![5, 6, 7], vec![8, 9]]);
+    let chunks: Vec<Vec<u32>> = chunk_tasks(0..10)
+        .chunk_size(2.5)
+        .build()
+        .unwrap()
+        .collect();
+    assert_eq!(
+        chunks,
+        [vec![0, 1, 2], vec![3, 4], vec![5, 6, 7], vec![8, 9]]
+    );
 }
 
 /// Task chunking, `chunk_tasks((x for x in range(10)), iterable_len=10,
