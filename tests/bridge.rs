@@ -911,3 +911,64 @@ fn a_progress_bar_changes_no_result() {
         .collect();
     assert_eq!(got, squares(500));
 }
+
+#[test]
+fn bridges_nest_across_pools() {
+    let outer = WorkerPool::new(2);
+    let inner = WorkerPool::new(2);
+    let sums = within(Duration::from_secs(20), move || {
+        let inner = inner.clone();
+        generator(6)
+            .mpire_bridge(&outer)
+            .chunk_size(1)
+            .map(move |x| {
+                let lazy: u64 = generator(x * 10)
+                    .mpire_bridge(&inner)
+                    .chunk_size(3)
+                    .imap(|y| y)
+                    .sum();
+                let eager: u64 = generator(x * 10)
+                    .mpire_bridge(&inner)
+                    .chunk_size(3)
+                    .map(|y| y)
+                    .iter()
+                    .sum();
+                assert_eq!(lazy, eager);
+                lazy
+            })
+    });
+    let want: Vec<u64> = (0..6).map(|x| (0..x * 10).sum()).collect();
+    assert_eq!(sums, want);
+}
+
+#[test]
+fn a_keep_alive_pool_keeps_bridge_states_between_maps() {
+    let pool = WorkerPool::builder()
+        .n_jobs(2)
+        .keep_alive(true)
+        .build()
+        .unwrap();
+    let inits = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        let counted = Arc::clone(&inits);
+        let run = generator(50)
+            .mpire_bridge(&pool)
+            .chunk_size(5)
+            .worker_init(move |_| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                0usize
+            })
+            .worker_exit(|_, seen| seen)
+            .map_with_state(|seen, x| {
+                *seen += 1;
+                x
+            });
+        assert_eq!(run.results().len(), 50);
+        // The states live on in the pool: no exit yet.
+        assert!(run.exit_results().is_empty());
+    }
+    assert!(inits.load(Ordering::SeqCst) <= 2);
+    pool.stop_and_join().unwrap();
+    let seen: Vec<usize> = pool.exit_results().unwrap();
+    assert_eq!(seen.iter().sum::<usize>(), 150);
+}
