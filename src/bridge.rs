@@ -10,10 +10,11 @@
 //! The caller's thread is the *dispatcher*. It pulls the input one chunk at a
 //! time (sizes from MPIRE's recurrence,
 //! [`ChunkSizes`](crate::plan::ChunkSizes)), tags the chunk with the input
-//! position of its first task, and spawns one job per chunk on the pool. The job runs the chunk through [`Runtime::run_chunk`], so worker
-//! state, hooks, lifespan and panics behave exactly as on the other paths,
-//! and sends the results back over a channel. No lock is taken per item: the
-//! input is only ever touched by the dispatcher.
+//! position of its first task, and spawns one job per chunk on the pool. The
+//! job runs the chunk through [`Runtime::run_chunk`], so worker state, hooks,
+//! lifespan and panics behave exactly as on the other paths, and sends the
+//! results back over a channel. No lock is taken per item: the input is only
+//! ever touched by the dispatcher.
 //!
 //! The ordered forms put arriving chunks into a reorder buffer keyed by
 //! position and hand them back in input order; the unordered forms hand them

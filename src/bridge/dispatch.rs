@@ -344,6 +344,8 @@ where
     fn dispatch(&mut self, first: usize, items: Vec<I::Item>) {
         let len = items.len();
         if self.pool.current_worker().is_some() {
+            // Waiting on this worker for a job queued behind it could
+            // deadlock a busy pool: the chunk runs here instead.
             let results = self.runner.run(first, items);
             self.accept(Done {
                 first,
