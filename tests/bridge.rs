@@ -869,14 +869,16 @@ fn insights_count_every_task_and_name_the_slowest_by_input_position() {
         .chunk_size(1)
         .enable_insights(true)
         .map_with_state(|(), x| {
-            thread::sleep(Duration::from_millis(x));
+            // One task far slower than the rest, so that a busy machine
+            // cannot reorder the slowest.
+            thread::sleep(Duration::from_millis(if x == 13 { 80 } else { 1 }));
             x
         });
     assert_eq!(run.results(), (0..20).collect::<Vec<_>>());
     let insights = run.insights().unwrap();
     assert_eq!(insights.n_completed_tasks().iter().sum::<usize>(), 20);
-    assert_eq!(insights.slowest_tasks()[0].args(), Some("19"));
-    assert_eq!(insights.slowest_tasks()[0].index(), Some(19));
+    assert_eq!(insights.slowest_tasks()[0].args(), Some("13"));
+    assert_eq!(insights.slowest_tasks()[0].index(), Some(13));
 
     // The plain forms report through the pool.
     let got = generator(30)
