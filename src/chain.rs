@@ -5,7 +5,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::iter::plumbing::{Consumer, ProducerCallback, UnindexedConsumer};
-use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 use crate::map::{prepare_indexed, unwrap_or_panic};
 use crate::options::Options;
@@ -146,7 +146,17 @@ impl<'p, I, F, Init, Exit> MpireMap<'p, I, F, Init, Exit> {
     }
 
     /// Checks the options, and the plan for a known length.
+    #[track_caller]
     fn plan(&self, len: Option<usize>) -> (crate::options::Checked, Option<ChunkPlan>) {
+        if let Some(n) = self.options.iterable_len {
+            // A rayon adapter must yield every item of its input; rayon's own
+            // `take` is the way to shorten a chain.
+            unwrap_or_panic::<()>(Err(crate::Error::invalid_option(
+                "iterable_len",
+                n.to_string(),
+                "cannot shorten a rayon chain; use rayon's take(n) before mpire_map",
+            )));
+        }
         match len {
             Some(len) => {
                 let (checked, _, plan) =
@@ -216,7 +226,7 @@ where
             inner: consumer,
             rt: &rt,
             cuts,
-            position: plan.as_ref().map(|_| 0),
+            position: std::cell::Cell::new(plan.as_ref().map(|_| 0)),
         };
         let (result, exits) = unwrap_or_panic(rt.execute(pool, || base.drive_unindexed(consumer)));
         pool.store_exit_results(exits);
@@ -270,6 +280,14 @@ where
     }
 
     fn with_producer<CB: ProducerCallback<R>>(self, callback: CB) -> CB::Output {
+        if self.pool.current_worker().is_none() {
+            // rayon's callbacks need not be `Send`, so the chain around this
+            // adapter cannot move into the pool. The tasks run there first,
+            // exactly as planned, and their results are handed on.
+            let mut results = Vec::new();
+            self.collect_into_vec(&mut results);
+            return results.into_par_iter().with_producer(callback);
+        }
         let (checked, plan) = self.plan(Some(self.base.len()));
         let plan = plan.unwrap_or_else(|| unreachable!("a known length always has a plan"));
         let monitor = Monitor::for_map(&checked, self.pool, Some(plan.n_tasks()));
@@ -288,17 +306,12 @@ where
             checked.worker_lifespan,
         )
         .with_monitor(monitor);
-        // rayon's callbacks need not be `Send`, so the chain around this
-        // adapter keeps running where it was driven; the tasks themselves
-        // still run on the pool's workers.
-        let remote = pool.current_worker().is_none().then_some(pool);
         rt.begin(pool);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             base.with_producer(ProducerWrap {
                 callback,
                 rt: &rt,
                 cuts: Cuts::Plan(&plan),
-                remote,
             })
         }));
         let (result, exits) = unwrap_or_panic(rt.conclude(pool, outcome));

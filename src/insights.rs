@@ -301,7 +301,8 @@ impl Phase {
 ///     .mpire(&pool)
 ///     .enable_insights(true)
 ///     .map_with_state(|_, x| {
-///         std::thread::sleep(std::time::Duration::from_millis(x as u64));
+///         let ms = if x == 19 { 100 } else { 1 };
+///         std::thread::sleep(std::time::Duration::from_millis(ms));
 ///         x
 ///     });
 /// let insights = run.insights().unwrap();

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -10,7 +11,7 @@ use parking_lot::Mutex;
 use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 use crate::chain::MpireMap;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::insights::Insights;
 use crate::options::{Checked, Options, option_setters};
 use crate::plan::ChunkPlan;
@@ -20,7 +21,7 @@ use crate::runtime::{
     Stateless, TaskFn, WithState, Worker, WorkerExit, WorkerInit,
 };
 use crate::scheduler::{ExactCallback, Planned};
-use crate::sink::{AppendSink, ChannelSink, Imap, Message, SinkConsumer};
+use crate::sink::{AppendSink, ChannelSink, Imap, MAX_RESERVED, Message, SinkConsumer};
 
 /// The default number of chunks per worker when the input's length is known.
 pub(crate) const CHUNKS_PER_WORKER: usize = 64;
@@ -454,7 +455,9 @@ where
             prepared.checked.worker_lifespan,
         )
         .with_monitor(monitor);
-        let sink = AppendSink(Mutex::new(Vec::with_capacity(prepared.n_tasks)));
+        let sink = AppendSink(Mutex::new(Vec::with_capacity(
+            prepared.n_tasks.min(MAX_RESERVED),
+        )));
         let consumer = SinkConsumer {
             sink: &sink,
             position: 0,
@@ -684,15 +687,27 @@ where
                 marker: PhantomData,
             };
             let iter = iter.take(prepared.n_tasks);
-            let done = rt
-                .execute(&job_pool, || {
+            let run = || {
+                rt.execute(&job_pool, || {
                     iter.with_producer(ExactCallback {
                         consumer,
                         rt: &rt,
                         plan: &prepared.plan,
                     })
                 })
-                .map(|((), exits)| exits);
+            };
+            // A panic that escapes the map's own handling must not leave the
+            // iterator waiting for a message that never comes, nor abort the
+            // process from a spawned job.
+            let done = match catch_unwind(AssertUnwindSafe(run)) {
+                Ok(done) => done.map(|((), exits)| exits),
+                Err(payload) => Err(Error::panicked(
+                    ErrorKind::TaskPanicked,
+                    None,
+                    None,
+                    &*payload,
+                )),
+            };
             let _ = tx.send(Message::Done(done));
         };
         if pool.current_worker().is_some() {

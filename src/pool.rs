@@ -36,6 +36,13 @@ pub struct WorkerPool {
     shared: Arc<Shared>,
 }
 
+// A pool is built to survive panics in the code it runs: a panic is caught at
+// the chunk, recorded, and the pool's own state (the held worker states, the
+// stored exit results and insights) is only ever replaced whole, under a lock
+// that does not poison. So code that catches a panic may go on using a pool.
+impl std::panic::UnwindSafe for WorkerPool {}
+impl std::panic::RefUnwindSafe for WorkerPool {}
+
 /// What the handles of one pool share besides the threads.
 struct Shared {
     keep_alive: bool,

@@ -22,14 +22,18 @@
 //!   iterator splits where it likes and calls into our consumer. Each leaf cuts
 //!   its items at the plan's boundaries when it knows their positions (every
 //!   indexed base reports them), or into runs of `chunk_size` when it does not.
-//! * [`ChunkProducer`], for `with_producer` (`zip` and friends): the other
-//!   side of the zip decides where to split. The producer asks rayon not to
-//!   split below one chunk, and cuts its items at the plan's boundaries.
+//! * [`ChunkProducer`], for `with_producer` (`zip` and friends) inside the
+//!   pool: the other side of the zip decides where to split. The producer
+//!   asks rayon not to split below one chunk, and cuts its items at the plan's
+//!   boundaries. Driven from outside the pool, the adapter cannot move the
+//!   chain into it (rayon's callbacks need not be `Send`), so it runs its
+//!   tasks on the exact path into a vector first and hands that on.
 //!
 //! On both paths a chunk that straddles one of rayon's split points is run as
 //! two pieces, each no larger than the chunk; everything else (state, hooks,
 //! panics, lifespan counted in tasks) behaves as on the exact path.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::panic::resume_unwind;
 
@@ -38,7 +42,6 @@ use rayon::iter::plumbing::{
 };
 
 use crate::plan::ChunkPlan;
-use crate::pool::WorkerPool;
 use crate::runtime::{Abort, Runtime, TaskFn};
 
 /// The unwind payload that carries a stop through rayon's joins. The failure
@@ -222,8 +225,9 @@ pub(crate) struct ChunkConsumer<'r, 'a, C, S, E, F> {
     pub(crate) inner: C,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
-    /// The input position of this consumer's first item, when known.
-    pub(crate) position: Option<usize>,
+    /// The input position of this consumer's first item, when known. An
+    /// unindexed split (`split_off_left`, which takes `&self`) loses it.
+    pub(crate) position: Cell<Option<usize>>,
 }
 
 impl<'r, 'a, T, R, C, S, E, F> Consumer<T> for ChunkConsumer<'r, 'a, C, S, E, F>
@@ -240,15 +244,16 @@ where
 
     fn split_at(self, index: usize) -> (Self, Self, C::Reducer) {
         let (left, right, reducer) = self.inner.split_at(index);
+        let position = self.position.get();
         let consumer = |inner, position| ChunkConsumer {
             inner,
             rt: self.rt,
             cuts: self.cuts,
-            position,
+            position: Cell::new(position),
         };
         (
-            consumer(left, self.position),
-            consumer(right, self.position.map(|p| p + index)),
+            consumer(left, position),
+            consumer(right, position.map(|p| p + index)),
             reducer,
         )
     }
@@ -258,7 +263,7 @@ where
             inner: self.inner.into_folder(),
             rt: self.rt,
             cuts: self.cuts,
-            position: self.position,
+            position: self.position.get(),
             buffer: Vec::new(),
         }
     }
@@ -277,13 +282,14 @@ where
     F: TaskFn<S, T, Output = R> + Sync,
 {
     fn split_off_left(&self) -> Self {
-        // An unindexed split gives no positions: the left part runs with
-        // chunks cut by count.
+        // An unindexed split gives no positions: both parts run with chunks
+        // cut by count from here on.
+        self.position.set(None);
         ChunkConsumer {
             inner: self.inner.split_off_left(),
             rt: self.rt,
             cuts: self.cuts,
-            position: None,
+            position: Cell::new(None),
         }
     }
 
@@ -394,10 +400,6 @@ pub(crate) struct ChunkProducer<'r, 'a, P, S, E, F> {
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
     pub(crate) position: usize,
-    /// The pool to run the tasks on when rayon drives this producer from
-    /// outside it (the caller's folders need not be `Send`, so only the
-    /// tasks move there).
-    pub(crate) remote: Option<&'r WorkerPool>,
 }
 
 impl<P, S, E, F> ChunkProducer<'_, '_, P, S, E, F>
@@ -411,21 +413,15 @@ where
     where
         F: TaskFn<S, P::Item, Output = R> + Sync,
     {
-        let run = || {
-            let mut out = Vec::new();
-            feed_pieces(
-                self.rt,
-                self.cuts,
-                Some(self.position),
-                self.base.into_iter(),
-                VecFolder(&mut out),
-            );
-            out
-        };
-        match self.remote {
-            Some(pool) => pool.install(run),
-            None => run(),
-        }
+        let mut out = Vec::new();
+        feed_pieces(
+            self.rt,
+            self.cuts,
+            Some(self.position),
+            self.base.into_iter(),
+            VecFolder(&mut out),
+        );
+        out
     }
 }
 
@@ -462,14 +458,12 @@ where
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position,
-                remote: self.remote,
             },
             ChunkProducer {
                 base: right,
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position + index,
-                remote: self.remote,
             },
         )
     }
@@ -478,9 +472,6 @@ where
     where
         G: Folder<R>,
     {
-        if self.remote.is_some() {
-            return folder.consume_iter(self.run_to_vec());
-        }
         feed_pieces(
             self.rt,
             self.cuts,
@@ -515,7 +506,6 @@ pub(crate) struct ProducerWrap<'r, 'a, CB, S, E, F> {
     pub(crate) callback: CB,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
-    pub(crate) remote: Option<&'r WorkerPool>,
 }
 
 impl<T, R, CB, S, E, F> ProducerCallback<T> for ProducerWrap<'_, '_, CB, S, E, F>
@@ -534,7 +524,6 @@ where
             rt: self.rt,
             cuts: self.cuts,
             position: 0,
-            remote: self.remote,
         })
     }
 }
@@ -602,7 +591,6 @@ where
             callback,
             rt: self.rt,
             cuts: Cuts::Plan(self.plan),
-            remote: None,
         })
     }
 }

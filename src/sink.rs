@@ -24,6 +24,9 @@ use crate::error::Error;
 use crate::insights::{Insights, Recorder};
 use crate::scheduler::NoopReducer;
 
+/// The most results a sink reserves room for before it has them.
+pub(crate) const MAX_RESERVED: usize = 1 << 16;
+
 /// A destination for whole chunks of results.
 pub(crate) trait Sink<R>: Sync {
     /// Takes the results of the tasks at `first..first + results.len()`.
@@ -68,7 +71,13 @@ impl<'s, K: Sink<R>, R: Send> Consumer<R> for SinkConsumer<'s, K, R> {
     fn into_folder(self) -> Self::Folder {
         // A closed sink's consumer may span a huge skipped range (the rest
         // of a dropped `imap` over a long input): it will push nothing.
-        let capacity = if self.sink.closed() { 0 } else { self.len };
+        // A huge chunk grows its vector as results come instead of reserving
+        // its whole length up front.
+        let capacity = if self.sink.closed() {
+            0
+        } else {
+            self.len.min(MAX_RESERVED)
+        };
         SinkFolder {
             sink: self.sink,
             position: self.position,

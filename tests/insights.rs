@@ -11,15 +11,37 @@ fn sleep_and_square(x: usize) -> usize {
     x * x
 }
 
+/// Runs `map` until the report names task 99 the slowest, at most three
+/// times, and checks that report. Tasks differ by one millisecond, so a worker
+/// descheduled for longer on a busy machine can reorder the slowest ones;
+/// everything else is checked on every attempt.
+fn with_retries(mut map: impl FnMut() -> mpire::Insights) {
+    for attempt in 1..=3 {
+        let insights = map();
+        check_sleep_and_square(&insights);
+        let slowest = &insights.slowest_tasks()[0];
+        if slowest.args() == Some("99") || attempt == 3 {
+            assert_eq!(slowest.args(), Some("99"), "{insights}");
+            assert_eq!(slowest.index(), Some(99));
+            assert_eq!(slowest.tasks(), 1);
+            assert!(insights.to_string().contains("args: 99"));
+            return;
+        }
+    }
+}
+
 fn check_sleep_and_square(insights: &mpire::Insights) {
     assert_eq!(insights.n_completed_tasks().len(), 4);
     assert_eq!(insights.n_completed_tasks().iter().sum::<usize>(), 100);
 
     let slowest = insights.slowest_tasks();
     assert_eq!(slowest.len(), 5);
-    assert_eq!(slowest[0].args(), Some("99"));
-    assert_eq!(slowest[0].index(), Some(99));
-    assert_eq!(slowest[0].tasks(), 1);
+    assert!(slowest.iter().all(|t| t.tasks() == 1));
+    assert!(
+        slowest
+            .iter()
+            .all(|t| t.args() == t.index().map(|i| i.to_string()).as_deref())
+    );
     assert!(slowest[0].duration() >= Duration::from_millis(9));
     assert!(
         slowest
@@ -66,22 +88,26 @@ fn sleep_and_square_example_with_map() {
 #[test]
 fn sleep_and_square_example_in_a_run_and_a_chain() {
     let pool = WorkerPool::new(4);
-    let run = (0..100usize)
-        .mpire(&pool)
-        .enable_insights(true)
-        .map_with_state(|_, x| sleep_and_square(x));
-    check_sleep_and_square(run.insights().unwrap());
+    with_retries(|| {
+        let run = (0..100usize)
+            .mpire(&pool)
+            .enable_insights(true)
+            .map_with_state(|_, x| sleep_and_square(x));
+        run.insights().unwrap().clone()
+    });
 
-    let v: Vec<usize> = (0..100).collect();
-    let total: usize = v
-        .into_par_iter()
-        .mpire_map(&pool, sleep_and_square)
-        .enable_insights(true)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .sum();
-    assert_eq!(total, (0..100).map(|x| x * x).sum::<usize>());
-    check_sleep_and_square(&pool.insights().unwrap());
+    with_retries(|| {
+        let v: Vec<usize> = (0..100).collect();
+        let total: usize = v
+            .into_par_iter()
+            .mpire_map(&pool, sleep_and_square)
+            .enable_insights(true)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .sum();
+        assert_eq!(total, (0..100).map(|x| x * x).sum::<usize>());
+        pool.insights().unwrap()
+    });
 }
 
 #[test]

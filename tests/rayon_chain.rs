@@ -150,12 +150,10 @@ fn zip_of_two_mpire_maps() {
     assert_eq!(zipped, expected);
 }
 
-/// Many small chunks in a zip driven from outside the pool. Each piece's
-/// `install` blocks a thread of the caller's pool, which steals the next
-/// piece meanwhile and nests another `install`: the stack overflows (and
-/// aborts the test process, hence `ignore` until it is fixed).
+/// Many small chunks in a zip driven from outside the pool: the adapter runs
+/// its tasks on the pool and hands the results to the zip, with no nested
+/// cross-pool waits that could overflow a stack.
 #[test]
-#[ignore = "bug: nested cross-pool installs overflow the stack of rayon's global pool threads"]
 fn zip_with_many_small_chunks_from_outside_the_pool() {
     let pool = WorkerPool::new(3);
     let v = input();

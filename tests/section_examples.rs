@@ -47,7 +47,15 @@ fn worker_lifespan_builds_a_state_per_task() {
 
 #[test]
 fn worker_insights_prints_every_part_of_the_report() {
-    let out = worker_insights::run();
+    // Tasks differ by a millisecond: on a busy machine, a descheduled worker
+    // can make another task look slowest, so the example gets three tries.
+    let mut out = worker_insights::run();
+    for _ in 0..2 {
+        if out.contains("task 99, args: 99") {
+            break;
+        }
+        out = worker_insights::run();
+    }
     for part in [
         "Total number of tasks completed: 100",
         "start up",

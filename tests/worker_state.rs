@@ -104,7 +104,11 @@ fn map_without_state_still_runs_hooks_and_keeps_exit_results_in_the_pool() {
     assert_eq!(results, (1..=30).collect::<Vec<_>>());
     let exits: Vec<usize> = pool.exit_results().unwrap();
     let distinct: HashSet<usize> = exits.iter().copied().collect();
-    assert_eq!(distinct.len(), exits.len(), "one exit per worker: {exits:?}");
+    assert_eq!(
+        distinct.len(),
+        exits.len(),
+        "one exit per worker: {exits:?}"
+    );
     assert!(exits.iter().all(|&id| id < 3));
     // Taken once: the second call finds nothing.
     assert_eq!(pool.exit_results::<usize>(), None);
@@ -145,7 +149,11 @@ fn init_runs_once_per_worker_that_got_work_unlike_map_init() {
     let ours = ours.load(Ordering::Relaxed);
     let theirs = theirs.load(Ordering::Relaxed);
     assert!(ours >= workers_seen.lock().len(), "{ours} inits");
-    assert!(ours <= pool.n_jobs(), "{ours} inits for {} workers", pool.n_jobs());
+    assert!(
+        ours <= pool.n_jobs(),
+        "{ours} inits for {} workers",
+        pool.n_jobs()
+    );
     // rayon splits at least three times for four threads, so its map_init
     // runs at least eight constructors; here it is typically hundreds.
     assert!(
@@ -394,9 +402,15 @@ fn a_panic_in_init_on_one_worker_is_reported_and_the_pool_stays_usable() {
     assert_eq!(err.kind(), ErrorKind::InitPanicked);
     assert_eq!(err.worker_id(), Some(1));
     assert_eq!(err.panic_message(), Some("no connection on worker 1"));
-    assert!(err.to_string().contains("worker_init panicked on worker 1"), "{err}");
+    assert!(
+        err.to_string().contains("worker_init panicked on worker 1"),
+        "{err}"
+    );
 
-    assert_eq!((0..10usize).mpire(&pool).map(|x| x), (0..10).collect::<Vec<_>>());
+    assert_eq!(
+        (0..10usize).mpire(&pool).map(|x| x),
+        (0..10).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -425,5 +439,8 @@ fn a_panic_in_exit_on_one_worker_is_reported_and_other_exits_still_run() {
     assert_eq!(err.panic_message(), Some("flush failed"));
     assert_eq!(exits.load(Ordering::Relaxed), 2);
 
-    assert_eq!((0..10usize).mpire(&pool).map(|x| x), (0..10).collect::<Vec<_>>());
+    assert_eq!(
+        (0..10usize).mpire(&pool).map(|x| x),
+        (0..10).collect::<Vec<_>>()
+    );
 }
