@@ -205,6 +205,12 @@ impl<R, E> Run<R, E> {
 impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
     option_setters!();
 
+    /// The options, for sources built on this builder.
+    #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
     /// Records where the time went: per worker the completed tasks and the
     /// start-up, init, waiting, working and exit time, and the slowest tasks
     /// with the `Debug` form of their items. Off by default; when off, no

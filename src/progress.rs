@@ -7,12 +7,13 @@
 //! drawing.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::Error;
 use crate::options::Checked;
+use crate::plan::ChunkPlan;
 
 /// The default bar, in the manner of MPIRE's (tqdm's): percentage, bar, done
 /// and total, elapsed and remaining time, rate.
@@ -29,6 +30,9 @@ pub(crate) struct ProgressOptions {
     pub(crate) position: Option<usize>,
     pub(crate) style: Option<ProgressStyle>,
     pub(crate) group: Option<MultiProgress>,
+    /// Count rows instead of tasks: task `k` is chunk `k` of this plan, and
+    /// the total is the plan's number of rows.
+    pub(crate) rows: Option<Arc<ChunkPlan>>,
 }
 
 impl fmt::Debug for ProgressOptions {
@@ -38,6 +42,7 @@ impl fmt::Debug for ProgressOptions {
             .field("position", &self.position)
             .field("style", &self.style.is_some())
             .field("group", &self.group.is_some())
+            .field("rows", &self.rows.is_some())
             .finish()
     }
 }
@@ -52,6 +57,7 @@ fn shared_group() -> &'static MultiProgress {
 #[derive(Debug)]
 pub(crate) struct Progress {
     bar: ProgressBar,
+    rows: Option<Arc<ChunkPlan>>,
 }
 
 impl Progress {
@@ -61,6 +67,10 @@ impl Progress {
         if !options.enabled {
             return None;
         }
+        let total = match &options.rows {
+            Some(plan) => Some(plan.n_tasks()),
+            None => total,
+        };
         let bar = match total {
             Some(total) => ProgressBar::new(total as u64),
             None => ProgressBar::no_length(),
@@ -78,13 +88,21 @@ impl Progress {
             Some(position) => group.insert(position, bar),
             None => group.add(bar),
         };
-        Some(Progress { bar })
+        Some(Progress {
+            bar,
+            rows: options.rows.clone(),
+        })
     }
 
-    /// `n` more tasks finished.
+    /// The `n` tasks from `first` on finished (`first` is `None` when the
+    /// input has no positions).
     #[inline]
-    pub(crate) fn inc(&self, n: usize) {
-        self.bar.inc(n as u64);
+    pub(crate) fn inc(&self, first: Option<usize>, n: usize) {
+        let amount = match (&self.rows, first) {
+            (Some(plan), Some(first)) => plan.start(first + n) - plan.start(first),
+            _ => n,
+        };
+        self.bar.inc(amount as u64);
     }
 
     /// The input turned out to hold `total` tasks.

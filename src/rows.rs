@@ -191,11 +191,12 @@ impl<A, D: Dimension> ChunkRows<'_, A, D> {
     }
 }
 
-/// The checked options of a map over rows: its plan and the lifespan the
+/// The checked options of a map over rows: its plan and the options the
 /// chunk runner gets.
 struct RowPlan {
     plan: ChunkPlan,
     lifespan: Option<usize>,
+    runner_options: Options,
 }
 
 fn plan_rows(options: &Options, n_rows: usize, n_jobs: usize) -> Result<RowPlan, Error> {
@@ -206,9 +207,21 @@ fn plan_rows(options: &Options, n_rows: usize, n_jobs: usize) -> Result<RowPlan,
         None => n_rows,
     };
     let plan = checked.plan(n_tasks, CHUNKS_PER_WORKER * n_jobs)?;
+    // The runner's tasks are whole chunks: insights name them by chunk index,
+    // and a progress bar counts the rows they hold.
+    let runner_options = Options {
+        enable_insights: options.enable_insights,
+        #[cfg(feature = "progress")]
+        progress: crate::progress::ProgressOptions {
+            rows: Some(std::sync::Arc::new(plan.clone())),
+            ..options.progress.clone()
+        },
+        ..Options::default()
+    };
     Ok(RowPlan {
         plan,
         lifespan: checked.worker_lifespan,
+        runner_options,
     })
 }
 
@@ -218,6 +231,7 @@ fn chunk_runner<'p, T, Init, Exit>(
     items: T,
     pool: &'p WorkerPool,
     lifespan: Option<usize>,
+    runner_options: Options,
     init: Init,
     exit: Exit,
 ) -> Mpire<'p, T::Iter, Init, Exit>
@@ -226,7 +240,9 @@ where
     Init: AttachInit,
     Exit: AttachExit<Init::State>,
 {
-    let mut runner = items.mpire(pool).chunk_size(1);
+    let mut runner = items.mpire(pool);
+    *runner.options_mut() = runner_options;
+    let mut runner = runner.chunk_size(1);
     if let Some(n) = lifespan {
         runner = runner.worker_lifespan(n);
     }
@@ -305,6 +321,15 @@ where
     D: Dimension,
 {
     option_setters!();
+
+    /// Records where the time went, as [`Mpire::enable_insights`] does. Off
+    /// by default. The tasks here are whole chunks: the slowest are named by
+    /// their chunk index. The report is read from
+    /// [`WorkerPool::insights`].
+    pub fn enable_insights(mut self, enable_insights: bool) -> Self {
+        self.options.enable_insights = enable_insights;
+        self
+    }
 
     /// Builds each worker's state, once per worker, lazily before the
     /// worker's first chunk. Not set by default (the state is `()`).
@@ -430,12 +455,16 @@ where
 {
     fn prepare(self) -> Result<Prepared<'a, 'p, A, D, Init, Exit>, Error> {
         let input_shape = self.source.view().shape().to_vec();
-        let RowPlan { plan, lifespan } =
-            plan_rows(&self.options, input_shape[0], self.pool.n_jobs())?;
+        let RowPlan {
+            plan,
+            lifespan,
+            runner_options,
+        } = plan_rows(&self.options, input_shape[0], self.pool.n_jobs())?;
         let runner = chunk_runner(
             0..plan.n_chunks(),
             self.pool,
             lifespan,
+            runner_options,
             self.init,
             self.exit,
         );

@@ -349,14 +349,14 @@ impl Monitor {
         }
     }
 
-    /// `n` more tasks finished.
+    /// The `n` tasks from `first` on finished.
     #[inline]
-    fn progress(&self, n: usize) {
+    fn progress(&self, first: Option<usize>, n: usize) {
         #[cfg(feature = "progress")]
         if let Some(progress) = &self.progress {
-            progress.inc(n);
+            progress.inc(first, n);
         }
-        let _ = n;
+        let _ = (first, n);
     }
 
     /// The map ended, failed or not.
@@ -521,7 +521,7 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
             recorder.chunk_end(worker, timing, done, first_index, first_args);
         }
         if done > 0 {
-            self.monitor.progress(done);
+            self.monitor.progress(first_index, done);
         }
         life.tasks += done;
         self.return_state(worker, life);

@@ -110,6 +110,14 @@ impl<A, D: Dimension, Init, Exit> fmt::Debug for RowsMut<'_, '_, A, D, Init, Exi
 impl<'a, 'p, A, D: Dimension, Init, Exit> RowsMut<'a, 'p, A, D, Init, Exit> {
     option_setters!();
 
+    /// Records where the time went, as [`Mpire::enable_insights`] does. Off
+    /// by default. The tasks here are whole chunks: the slowest are named by
+    /// their chunk index. The report is read from [`WorkerPool::insights`].
+    pub fn enable_insights(mut self, enable_insights: bool) -> Self {
+        self.options.enable_insights = enable_insights;
+        self
+    }
+
     /// Builds each worker's state, once per worker, lazily before the
     /// worker's first chunk. Not set by default (the state is `()`).
     ///
@@ -185,7 +193,11 @@ where
     /// The runner over the chunks' views, cut by the plan.
     fn prepare(self) -> Result<MutRunner<'a, 'p, A, D, Init, Exit>, Error> {
         let n_rows = self.view.len_of(Axis(0));
-        let RowPlan { plan, lifespan } = plan_rows(&self.options, n_rows, self.pool.n_jobs())?;
+        let RowPlan {
+            plan,
+            lifespan,
+            runner_options,
+        } = plan_rows(&self.options, n_rows, self.pool.n_jobs())?;
         let mut views = Vec::with_capacity(plan.n_chunks());
         let mut rest = self.view;
         for k in 0..plan.n_chunks() {
@@ -194,7 +206,12 @@ where
             rest = tail;
         }
         Ok(chunk_runner(
-            views, self.pool, lifespan, self.init, self.exit,
+            views,
+            self.pool,
+            lifespan,
+            runner_options,
+            self.init,
+            self.exit,
         ))
     }
 
