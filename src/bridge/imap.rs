@@ -190,6 +190,31 @@ where
             _ => None,
         }
     }
+
+    /// Takes the exit results by value, once the iterator is exhausted (as
+    /// [`exit_results`](Self::exit_results)); a second call finds none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let mut results = (0..10u32)
+    ///     .mpire_bridge(&pool)
+    ///     .worker_init(|_| Vec::new())
+    ///     .worker_exit(|_, seen| seen)
+    ///     .imap_with_state(|seen: &mut Vec<u32>, x| seen.push(x));
+    /// results.by_ref().for_each(drop);
+    /// let mut seen: Vec<u32> = results.take_exit_results().unwrap().concat();
+    /// seen.sort_unstable();
+    /// assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    /// assert!(results.take_exit_results().is_none());
+    /// ```
+    pub fn take_exit_results(&mut self) -> Option<Vec<E>> {
+        self.exit_results()?;
+        self.core.as_mut().map(|core| core.take_exits())
+    }
 }
 
 impl<I, R, E> Iterator for BridgeImap<I, R, E>
