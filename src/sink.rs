@@ -185,6 +185,7 @@ pub struct Imap<R, E = ()> {
     cancelled: Arc<AtomicBool>,
     finished: Option<Result<Vec<E>, Error>>,
     failure_reported: bool,
+    exits_taken: bool,
     insights: Option<Arc<Recorder>>,
 }
 
@@ -213,6 +214,7 @@ impl<R, E> Imap<R, E> {
             cancelled,
             finished: None,
             failure_reported: false,
+            exits_taken: false,
             insights: None,
         }
     }
@@ -338,7 +340,41 @@ impl<R, E> Imap<R, E> {
     #[doc(alias = "get_exit_results")]
     pub fn exit_results(&self) -> Option<&[E]> {
         match &self.finished {
-            Some(Ok(exits)) if self.current.len() == 0 && self.pending.is_empty() => Some(exits),
+            Some(Ok(exits))
+                if self.current.len() == 0 && self.pending.is_empty() && !self.exits_taken =>
+            {
+                Some(exits)
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the exit results by value, once the iterator is exhausted (as
+    /// [`exit_results`](Self::exit_results)); a second call finds none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpire::prelude::*;
+    ///
+    /// let pool = WorkerPool::new(2);
+    /// let mut results = (0..10usize)
+    ///     .into_par_iter()
+    ///     .mpire(&pool)
+    ///     .worker_init(|_| Vec::new())
+    ///     .worker_exit(|_, seen| seen)
+    ///     .imap_with_state(|seen: &mut Vec<usize>, x| seen.push(x));
+    /// results.by_ref().for_each(drop);
+    /// let mut seen: Vec<usize> = results.take_exit_results().unwrap().concat();
+    /// seen.sort_unstable();
+    /// assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    /// assert!(results.take_exit_results().is_none());
+    /// ```
+    pub fn take_exit_results(&mut self) -> Option<Vec<E>> {
+        self.exit_results()?;
+        self.exits_taken = true;
+        match self.finished.as_mut() {
+            Some(Ok(exits)) => Some(std::mem::take(exits)),
             _ => None,
         }
     }

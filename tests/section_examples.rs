@@ -8,6 +8,10 @@ mod worker_init_exit;
 #[allow(dead_code)]
 mod worker_lifespan;
 
+#[path = "../examples/max_tasks_active.rs"]
+#[allow(dead_code)]
+mod max_tasks_active;
+
 #[path = "../examples/worker_insights.rs"]
 #[allow(dead_code)]
 mod worker_insights;
@@ -35,6 +39,21 @@ fn worker_init_exit_prints_the_counts_and_their_sum() {
     assert!(!counts.is_empty() && counts.len() <= 4, "{out}");
     assert_eq!(counts.iter().sum::<usize>(), 50);
     assert_eq!(lines[1], "50");
+}
+
+#[test]
+fn max_tasks_active_bounds_the_tasks_in_flight() {
+    let out = max_tasks_active::run();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "[0, 1, 4, 9, 16, 25]", "{out}");
+    let peak: usize = lines[1]
+        .split("at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {out}"));
+    assert!(lines[1].starts_with("1000000 results"), "{out}");
+    assert!(peak >= 1000 && peak <= 8000, "{out}");
 }
 
 #[test]
