@@ -53,7 +53,7 @@ fn max_tasks_active_bounds_the_tasks_in_flight() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no peak in {out}"));
     assert!(lines[1].starts_with("1000000 results"), "{out}");
-    assert!(peak >= 1000 && peak <= 8000, "{out}");
+    assert!((1000..=8000).contains(&peak), "{out}");
 }
 
 #[test]
