@@ -21,6 +21,7 @@
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -182,6 +183,23 @@ where
     #[inline]
     fn call(&self, state: &mut S, item: T) -> R {
         (self.0)(state, item)
+    }
+}
+
+/// The counts of a running chunk, kept in locals while it runs (so that the
+/// hot loop stores nothing per task) and written out when it ends, by return
+/// or by unwinding.
+struct Count<'c> {
+    tasks: usize,
+    results: usize,
+    done: &'c mut usize,
+    pushed: &'c mut usize,
+}
+
+impl Drop for Count<'_> {
+    fn drop(&mut self) {
+        *self.done = self.tasks;
+        *self.pushed = self.results;
     }
 }
 
@@ -442,7 +460,8 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         self.failure.lock().take()
     }
 
-    /// Runs the tasks of one chunk, in order, feeding each result to `push`.
+    /// Runs the tasks of one chunk, in order, feeding each result to `push`;
+    /// returns the accumulator and the number of tasks run.
     ///
     /// `first_index` is the input index of the chunk's first task, when the
     /// source knows it. Stops early when `full` says the accumulator wants no
@@ -450,11 +469,11 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
     pub(crate) fn run_chunk<T, R, A>(
         &self,
         first_index: Option<usize>,
-        items: impl Iterator<Item = T>,
+        mut items: impl Iterator<Item = T>,
         acc: A,
         mut push: impl FnMut(A, R) -> A,
         full: impl Fn(&A) -> bool,
-    ) -> Result<A, Abort>
+    ) -> Result<(A, usize), Abort>
     where
         F: TaskFn<S, T, Output = R>,
     {
@@ -484,37 +503,71 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         let mut pushed = 0usize;
         let mut first_args = None;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut count = Count {
+                tasks: 0,
+                results: 0,
+                done: &mut done,
+                pushed: &mut pushed,
+            };
             let mut acc = acc;
-            for item in items {
-                let r = match &mut timing {
-                    None => self.task.call(&mut life.state, item),
-                    // The first task of a chunk is always timed; the others
-                    // only when it showed them to be long enough.
-                    Some(timing) if done == 0 || timing.fine => {
-                        let args = self.task.describe(&item);
-                        let started = Instant::now();
-                        let r = self.task.call(&mut life.state, item);
-                        let took = started.elapsed();
-                        if done == 0 {
-                            timing.fine = took >= FINE_TIMING_THRESHOLD;
-                        }
-                        if timing.fine {
-                            timing.task(took, first_index.map(|i| i + done), args);
-                        } else {
-                            first_args = args;
-                        }
-                        r
-                    }
-                    Some(_) => self.task.call(&mut life.state, item),
+            let mut fine = false;
+            if let Some(timing) = &mut timing {
+                // The first task of a chunk is always timed; the others only
+                // when it showed them to be long enough.
+                let Some(item) = items.next() else {
+                    return acc;
                 };
-                done += 1;
+                let args = self.task.describe(&item);
+                let started = Instant::now();
+                let r = self.task.call(&mut life.state, item);
+                let took = started.elapsed();
+                fine = took >= FINE_TIMING_THRESHOLD;
+                timing.fine = fine;
+                if fine {
+                    timing.task(took, first_index, args);
+                } else {
+                    first_args = args;
+                }
+                count.tasks += 1;
                 acc = push(acc, r);
-                pushed += 1;
+                count.results += 1;
                 if full(&acc) {
-                    break;
+                    return acc;
                 }
             }
-            acc
+            // Internal iteration (`try_fold`) keeps the loop over a slice as
+            // tight as rayon's own.
+            let flow = match &mut timing {
+                Some(timing) if fine => items.by_ref().try_fold(acc, |acc, item| {
+                    let index = count.tasks;
+                    let args = self.task.describe(&item);
+                    let started = Instant::now();
+                    let r = self.task.call(&mut life.state, item);
+                    timing.task(started.elapsed(), first_index.map(|i| i + index), args);
+                    count.tasks += 1;
+                    let acc = push(acc, r);
+                    count.results += 1;
+                    if full(&acc) {
+                        ControlFlow::Break(acc)
+                    } else {
+                        ControlFlow::Continue(acc)
+                    }
+                }),
+                _ => items.by_ref().try_fold(acc, |acc, item| {
+                    let r = self.task.call(&mut life.state, item);
+                    count.tasks += 1;
+                    let acc = push(acc, r);
+                    count.results += 1;
+                    if full(&acc) {
+                        ControlFlow::Break(acc)
+                    } else {
+                        ControlFlow::Continue(acc)
+                    }
+                }),
+            };
+            match flow {
+                ControlFlow::Break(acc) | ControlFlow::Continue(acc) => acc,
+            }
         }));
 
         if let (Some(recorder), Some(timing)) = (recorder, timing) {
@@ -526,7 +579,7 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         life.tasks += done;
         self.return_state(worker, life);
         match outcome {
-            Ok(acc) => Ok(acc),
+            Ok(acc) => Ok((acc, done)),
             Err(payload) if done == pushed => {
                 let index = first_index.map(|first| first + done);
                 self.fail(Error::panicked(

@@ -85,7 +85,7 @@ where
             Folder::consume,
             Folder::full,
         ) {
-            Ok(folder) => folder.complete(),
+            Ok((folder, _)) => folder.complete(),
             Err(abort) => propagate(abort),
         };
     }
@@ -175,48 +175,48 @@ fn chunk_of(plan: &ChunkPlan, pos: usize) -> usize {
 }
 
 /// Feeds `iter`, whose first item is at `position` (when known), through the
-/// runtime in pieces cut by `cuts`, into `folder`.
+/// runtime in pieces cut by `cuts`, into `folder`; returns the folder and the
+/// number of items fed.
 fn feed_pieces<T, R, G, S, E, F>(
     rt: &Runtime<'_, S, E, F>,
     cuts: Cuts<'_>,
     mut position: Option<usize>,
     iter: impl Iterator<Item = T>,
     mut folder: G,
-) -> G
+) -> (G, usize)
 where
     G: Folder<R>,
     S: Send,
     E: Send,
     F: TaskFn<S, T, Output = R>,
 {
-    let mut iter = iter.fuse().peekable();
+    let mut iter = iter.fuse();
+    let mut fed = 0;
     loop {
-        // Only an item that exists can be placed in the plan: an empty input
-        // has no chunk to look up.
-        if folder.full() || iter.peek().is_none() {
-            return folder;
+        if folder.full() {
+            break;
         }
+        // Only an item that exists can be placed in the plan (an empty input
+        // has no chunk to look up), and only a piece with an item is a chunk
+        // (no state is built for nothing).
+        let Some(first) = iter.next() else {
+            break;
+        };
         let want = cuts.piece_len(position);
-        let mut piece = iter.by_ref().take(want).peekable();
-        if piece.peek().is_none() {
-            return folder;
-        }
-        let (next, got) = match rt.run_chunk(
-            position,
-            piece,
-            (folder, 0usize),
-            |(f, n), r| (f.consume(r), n + 1),
-            |(f, _)| f.full(),
-        ) {
+        let piece = std::iter::once(first).chain(iter.by_ref().take(want - 1));
+        let (next, got) = match rt.run_chunk(position, piece, folder, Folder::consume, Folder::full)
+        {
             Ok(done) => done,
             Err(abort) => propagate(abort),
         };
         folder = next;
+        fed += got;
         position = position.map(|p| p + got);
         if got < want {
-            return folder;
+            break;
         }
     }
+    (folder, fed)
 }
 
 /// A consumer that runs the tasks of the items it is fed, for rayon's
@@ -330,7 +330,8 @@ where
             self.position,
             items.into_iter(),
             self.inner,
-        );
+        )
+        .0;
         self.position = self.position.map(|p| p + n);
         self
     }
@@ -359,12 +360,15 @@ where
         I: IntoIterator<Item = T>,
     {
         self = self.flush();
-        let mut counted = Counted {
-            inner: iter.into_iter(),
-            n: 0,
-        };
-        self.inner = feed_pieces(self.rt, self.cuts, self.position, &mut counted, self.inner);
-        self.position = self.position.map(|p| p + counted.n);
+        let (inner, fed) = feed_pieces(
+            self.rt,
+            self.cuts,
+            self.position,
+            iter.into_iter(),
+            self.inner,
+        );
+        self.inner = inner;
+        self.position = self.position.map(|p| p + fed);
         self
     }
 
@@ -374,22 +378,6 @@ where
 
     fn full(&self) -> bool {
         self.inner.full()
-    }
-}
-
-/// An iterator that counts what it yields.
-struct Counted<I> {
-    inner: I,
-    n: usize,
-}
-
-impl<I: Iterator> Iterator for Counted<I> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let item = self.inner.next()?;
-        self.n += 1;
-        Some(item)
     }
 }
 
@@ -479,6 +467,7 @@ where
             self.base.into_iter(),
             folder,
         )
+        .0
     }
 }
 

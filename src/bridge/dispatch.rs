@@ -130,7 +130,7 @@ where
             push,
             |_| false,
         ) {
-            Ok(results) => Some(results),
+            Ok((results, _)) => Some(results),
             Err(Abort::Stopped) => None,
             Err(Abort::Foreign(payload)) => {
                 // Only `Vec::push` runs outside the tasks here; should it
