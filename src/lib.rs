@@ -56,20 +56,58 @@
 //! assert_eq!(run.exit_results().iter().sum::<usize>(), 50);
 //! ```
 //!
+//! # Example: tasks of several arguments
+//!
+//! A task receives one item. MPIRE unpacks a tuple into arguments and a
+//! dictionary into keyword arguments; in Rust the task destructures a tuple
+//! or a struct itself, and [`utils::star`] adapts a plain function of several
+//! arguments. Rust has no keyword arguments, so MPIRE's dictionaries become a
+//! struct:
+//!
+//! ```
+//! use mpire::prelude::*;
+//! use mpire::utils::star;
+//!
+//! fn multiply(x: usize, y: usize) -> usize {
+//!     x * y
+//! }
+//!
+//! let pool = WorkerPool::new(4);
+//! let pairs: Vec<(usize, usize)> = (0..100).zip(100..200).collect();
+//! assert_eq!(pairs.clone().mpire(&pool).map(|(x, y)| x * y)[..3], [0, 101, 204]);
+//! assert_eq!(pairs.mpire(&pool).map(star(multiply))[..3], [0, 101, 204]);
+//!
+//! // [{'x': 0, 'y': 100}, {'y': 101, 'x': 1}, ...]
+//! struct Args {
+//!     x: usize,
+//!     y: usize,
+//! }
+//! let args = vec![Args { x: 0, y: 100 }, Args { y: 101, x: 1 }];
+//! let products = args.mpire(&pool).map(|Args { x, y }| multiply(x, y));
+//! assert_eq!(products, [0, 101]);
+//! ```
+//!
+//! # Feature flags
+//!
+//! * `progress` (on by default): progress bars ([`Mpire::progress_bar`] and
+//!   its siblings), drawn by indicatif, which it pulls in.
+//! * `ndarray` (off by default): `mpire_rows` and `mpire_rows_mut`,
+//!   numpy-style row chunking of ndarray arrays and views; pulls in ndarray.
+//!
 //! # Crate layout
 //!
-//! * [`pool`](WorkerPool): the dedicated thread pool;
+//! * [`pool`](WorkerPool): the dedicated thread pool, keep-alive states, and
+//!   the last map's exit results and insights;
 //! * `options` and `plan`: the options, their validation, and MPIRE's chunk
 //!   plan ([`utils::chunk_tasks`] exposes it);
-//! * `scheduler`: how chunks reach the workers (its module documentation
-//!   describes the design);
+//! * `scheduler`: how the chunks of a rayon iterator reach the workers (its
+//!   module documentation describes the design);
 //! * `runtime`: worker ids, per-worker state, hooks and lifespan, panics;
-//! * `map` and `chain`: the sources over rayon's parallel iterators;
-//! * `bridge`: the source over plain iterators, streamed in bounded memory
-//!   (its module documentation describes the dispatcher);
+//!   every chunk of every source runs through it;
+//! * the sources: `map` and `chain` over rayon's parallel iterators, `bridge`
+//!   over plain iterators, `rows` over ndarray arrays;
 //! * `sink`: where results go (in order, unordered, lazily);
-//! * `rows` (feature `ndarray`): the rows of ndarray arrays, cut into
-//!   chunks numpy-style ([`MpireRows`], [`MpireRowsMut`]);
+//! * `insights` and `progress`: what a map reports while it runs;
 //! * [`Error`]: the one error type.
 
 #![deny(missing_docs)]
