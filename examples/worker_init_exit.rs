@@ -16,6 +16,8 @@ pub fn run() -> String {
             if x % 2 == 0 {
                 *count_even += 1;
             }
+            // A task of some length, so that every worker gets some of them.
+            std::thread::sleep(std::time::Duration::from_millis(2));
             x * x
         });
     let counts = run.exit_results();

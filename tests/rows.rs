@@ -27,6 +27,31 @@ fn sorted(mut seen: Vec<(usize, Vec<usize>)>) -> Vec<(usize, Vec<usize>)> {
     seen
 }
 
+/// The reference's counter-example: chunking an array by iterating it, as a
+/// generic iterable, gives one 1-D array per row, each handed over on its
+/// own; the row chunking below gives one 2-D view per chunk instead.
+#[test]
+fn reference_iterating_rows_gives_one_array_per_row() {
+    let arr = ten_by_three();
+    let mut rows = arr.outer_iter();
+    let mut chunks = Vec::new();
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(3).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    assert_eq!(lens, [3, 3, 3, 1]);
+    assert!(
+        chunks
+            .iter()
+            .flatten()
+            .all(|row| row.ndim() == 1 && row.len() == 3)
+    );
+}
+
 #[test]
 fn reference_chunk_size_3_gives_chunks_of_3_3_3_1() {
     let pool = WorkerPool::new(4);

@@ -36,7 +36,9 @@ fn worker_init_exit_prints_the_counts_and_their_sum() {
         .split(", ")
         .map(|n| n.parse().unwrap())
         .collect();
-    assert!(!counts.is_empty() && counts.len() <= 4, "{out}");
+    // One count per worker that got tasks: with tasks of 2 ms, normally all
+    // four; a worker woken late on a loaded machine may get none.
+    assert!((2..=4).contains(&counts.len()), "{out}");
     assert_eq!(counts.iter().sum::<usize>(), 50);
     assert_eq!(lines[1], "50");
 }
