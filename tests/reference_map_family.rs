@@ -66,14 +66,6 @@ fn capture_warnings() {
     });
 }
 
-fn warned_about_chunk_size_one() -> bool {
-    WARNINGS
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|w| w.contains("chunk size of 1"))
-}
-
 // ---------------------------------------------------------------------------
 // Map family
 // ---------------------------------------------------------------------------
