@@ -154,7 +154,10 @@ macro_rules! progress_setters {
 
         /// The line of the progress bar among the bars shown at once (nested
         /// pools): 0 is the first line. By default the bar goes below those
-        /// already shown. Implies [`progress_bar(true)`](Self::progress_bar).
+        /// already shown. A bar at a position above 0 leaves the screen when
+        /// it finishes (a failed one stays), so that the next bar at that
+        /// position takes its line, as MPIRE's nested bars do. Implies
+        /// [`progress_bar(true)`](Self::progress_bar).
         #[cfg(feature = "progress")]
         pub fn progress_bar_position(mut self, position: usize) -> Self {
             self.options.progress.enabled = true;

@@ -275,6 +275,20 @@ impl WorkerPool {
     }
 }
 
+impl Default for WorkerPool {
+    /// A pool with one worker per available core, as MPIRE's `WorkerPool()`.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses to start the threads.
+    fn default() -> Self {
+        match WorkerPool::builder().build() {
+            Ok(pool) => pool,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 impl fmt::Debug for WorkerPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerPool")
@@ -348,7 +362,9 @@ impl WorkerPoolBuilder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         };
-        let mut builder = rayon::ThreadPoolBuilder::new().num_threads(n_jobs);
+        let mut builder = rayon::ThreadPoolBuilder::new()
+            .num_threads(n_jobs)
+            .start_handler(|_| crate::runtime::mark_worker_thread());
         builder = match self.thread_name {
             Some(name) => builder.thread_name(name),
             None => builder.thread_name(|i| format!("mpire-worker-{i}")),

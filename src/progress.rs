@@ -18,10 +18,10 @@ use crate::plan::ChunkPlan;
 /// The default bar, in the manner of MPIRE's (tqdm's): percentage, bar, done
 /// and total, elapsed and remaining time, rate.
 const TEMPLATE: &str =
-    "{percent:>3}%|{bar:30}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {per_sec}] {msg}";
+    "{percent:>3}%|{bar:30}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {rate}] {msg}";
 
 /// The bar of an input whose length is not known yet.
-const UNSIZED_TEMPLATE: &str = "{spinner} {pos} [{elapsed_precise}, {per_sec}] {msg}";
+const UNSIZED_TEMPLATE: &str = "{spinner} {pos} [{elapsed_precise}, {rate}] {msg}";
 
 /// The progress options of a map.
 #[derive(Clone, Default)]
@@ -58,6 +58,9 @@ fn shared_group() -> &'static MultiProgress {
 pub(crate) struct Progress {
     bar: ProgressBar,
     rows: Option<Arc<ChunkPlan>>,
+    /// A bar below the first line makes room for the next bar at its
+    /// position when it finishes, as MPIRE's nested bars do.
+    clear_when_done: bool,
 }
 
 impl Progress {
@@ -91,6 +94,7 @@ impl Progress {
         Some(Progress {
             bar,
             rows: options.rows.clone(),
+            clear_when_done: options.position.is_some_and(|p| p > 0),
         })
     }
 
@@ -121,7 +125,11 @@ impl Progress {
                 if self.bar.length().is_none() {
                     self.set_total(self.bar.position() as usize);
                 }
-                self.bar.finish();
+                if self.clear_when_done {
+                    self.bar.finish_and_clear();
+                } else {
+                    self.bar.finish();
+                }
             }
         }
     }
@@ -142,4 +150,10 @@ fn default_style(sized: bool) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("█▉▊▋▌▍▎▏ ")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} tasks/s", state.per_sec());
+            },
+        )
 }

@@ -66,8 +66,9 @@ impl Worker {
     }
 }
 
-/// The id of the worker running the calling task, `0..n_jobs`, or `None`
-/// outside a pool.
+/// The id of the worker running the calling task, `0..n_jobs`, or `None` on a
+/// thread that is not a worker of a [`WorkerPool`](crate::WorkerPool) (the
+/// caller's thread, or a thread of another rayon pool such as the global one).
 ///
 /// This is MPIRE's `pass_worker_id`: call it from inside a task or hook. In a
 /// task of a nested pool, it is the id within the innermost pool.
@@ -83,7 +84,21 @@ impl Worker {
 /// assert_eq!(mpire::worker_id(), None);
 /// ```
 pub fn worker_id() -> Option<usize> {
-    rayon::current_thread_index()
+    if IS_WORKER.get() {
+        rayon::current_thread_index()
+    } else {
+        None
+    }
+}
+
+thread_local! {
+    /// Set on the threads of every [`WorkerPool`](crate::WorkerPool).
+    static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as a worker of a pool (its start handler).
+pub(crate) fn mark_worker_thread() {
+    IS_WORKER.set(true);
 }
 
 /// A task: what a map applies to each item, with the worker's state at hand.
@@ -150,8 +165,47 @@ pub struct DebugItems;
 
 impl<T: fmt::Debug> DescribeItem<T> for DebugItems {
     fn describe(&self, item: &T) -> Option<String> {
-        Some(format!("{item:?}"))
+        Some(debug_prefix(item, MAX_DESCRIPTION))
     }
+}
+
+/// The longest item description the insights report keeps, in bytes.
+pub(crate) const MAX_DESCRIPTION: usize = 200;
+
+/// The `Debug` form of `item`, cut after about `limit` bytes (with `…`).
+/// Formatting stops there too, so a huge item costs no more than a small one.
+fn debug_prefix<T: fmt::Debug>(item: &T, limit: usize) -> String {
+    struct Limited {
+        text: String,
+        limit: usize,
+        cut: bool,
+    }
+    impl fmt::Write for Limited {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let room = self.limit.saturating_sub(self.text.len());
+            if s.len() <= room {
+                self.text.push_str(s);
+                return Ok(());
+            }
+            let mut end = room;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.text.push_str(&s[..end]);
+            self.cut = true;
+            Err(fmt::Error)
+        }
+    }
+    let mut out = Limited {
+        text: String::new(),
+        limit,
+        cut: false,
+    };
+    let _ = fmt::write(&mut out, format_args!("{item:?}"));
+    if out.cut {
+        out.text.push('…');
+    }
+    out.text
 }
 
 /// A task that ignores the worker state: `Fn(T) -> R`.
@@ -788,5 +842,20 @@ impl<S: Send + 'static, E: Send + 'static> KeptStates for Kept<S, E> {
             Some(error) => Err(error),
             None => Ok(Box::new(results)),
         }
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::debug_prefix;
+
+    #[test]
+    fn long_items_are_cut_and_short_ones_kept() {
+        assert_eq!(debug_prefix(&42, 200), "42");
+        let long = "x".repeat(100_000);
+        let text = debug_prefix(&long, 200);
+        assert_eq!(text.len(), 200 + '…'.len_utf8());
+        assert!(text.starts_with("\"xxx") && text.ends_with('…'));
+        assert_eq!(debug_prefix(&"ééé", 3), "\"é…");
     }
 }

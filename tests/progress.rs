@@ -5,7 +5,7 @@ use indicatif::{InMemoryTerm, MultiProgress, ProgressDrawTarget, ProgressStyle};
 use mpire::prelude::*;
 
 fn screen() -> (InMemoryTerm, MultiProgress) {
-    let term = InMemoryTerm::new(10, 100);
+    let term = InMemoryTerm::new(10, 200);
     let group =
         MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
     (term, group)
@@ -109,14 +109,12 @@ fn nested_pools_draw_one_line_per_bar() {
                 .len()
         });
     assert_eq!(results, [100; 4]);
+    // The inner bars took their lines below the main one while they ran and
+    // left the screen when done: the main bar alone remains, on line 0.
     let contents = term.contents();
     let lines: Vec<&str> = contents.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(lines.len() >= 2, "{contents}");
+    assert_eq!(lines.len(), 1, "{contents}");
     assert!(lines[0].contains("4/4"), "{contents}");
-    assert!(
-        lines[1..].iter().any(|l| l.contains("100/100")),
-        "{contents}"
-    );
 }
 
 #[test]
@@ -143,4 +141,30 @@ fn a_bar_on_stderr_outside_a_terminal_draws_nothing_and_does_not_hang() {
         .progress_bar(true)
         .map(|x| x + 1);
     assert_eq!(out[999], 1000);
+}
+
+#[test]
+fn a_failed_bar_below_the_first_line_stays() {
+    let (term, group) = screen();
+    let pool = WorkerPool::new(2);
+    let err = (0..10usize)
+        .mpire(&pool)
+        .chunk_size(1)
+        .progress_bar_group(group)
+        .progress_bar_position(1)
+        .try_map(|x| if x == 5 { panic!("five") } else { x })
+        .unwrap_err();
+    assert_eq!(err.task_index(), Some(5));
+    assert!(term.contents().contains("FAILED"), "{}", term.contents());
+}
+
+#[test]
+fn the_rate_is_shown_in_tasks_per_second() {
+    let (term, group) = screen();
+    let pool = WorkerPool::new(2);
+    (0..10usize)
+        .mpire(&pool)
+        .progress_bar_group(group)
+        .map(|x| x);
+    assert!(term.contents().contains("tasks/s"), "{}", term.contents());
 }

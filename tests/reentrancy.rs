@@ -119,3 +119,17 @@ fn worker_id_in_a_nested_pool_is_the_inner_id() {
         assert!(inner_ids.iter().all(|&id| id < 3));
     }
 }
+
+#[test]
+fn worker_id_is_none_outside_an_mpire_pool() {
+    assert_eq!(mpire::worker_id(), None);
+    // A thread of rayon's global pool is no worker of an mpire pool.
+    let ids: Vec<Option<usize>> = (0..4usize)
+        .into_par_iter()
+        .map(|_| mpire::worker_id())
+        .collect();
+    assert_eq!(ids, [None; 4]);
+    let pool = WorkerPool::default();
+    let ids = (0..4usize).mpire(&pool).map(|_| mpire::worker_id());
+    assert!(ids.iter().all(|id| id.is_some_and(|id| id < pool.n_jobs())));
+}

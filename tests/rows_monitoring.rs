@@ -7,7 +7,7 @@ use mpire::prelude::*;
 use ndarray::Array2;
 
 fn screen() -> (InMemoryTerm, MultiProgress) {
-    let term = InMemoryTerm::new(5, 100);
+    let term = InMemoryTerm::new(5, 200);
     let group =
         MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
     (term, group)

@@ -96,7 +96,7 @@ fn worker_insights_prints_every_part_of_the_report() {
 #[cfg(feature = "progress")]
 fn in_memory() -> (indicatif::InMemoryTerm, indicatif::MultiProgress) {
     use indicatif::{InMemoryTerm, MultiProgress, ProgressDrawTarget};
-    let term = InMemoryTerm::new(10, 100);
+    let term = InMemoryTerm::new(10, 200);
     let group =
         MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
     (term, group)
