@@ -87,8 +87,10 @@ pub trait MpireBridge: Iterator + Sized {
     /// [`iterable_len`](Bridge::iterable_len) is set, or when the iterator's
     /// `size_hint` is exact (lower bound equal to upper bound); it then
     /// decides the default chunking as on the other paths. Without a length
-    /// and without `chunk_size`, chunks hold one task and a warning is
-    /// logged, as MPIRE does.
+    /// and without `chunk_size`, chunks hold one task and a warning goes to
+    /// the `log` facade, as MPIRE does. Chunks of one task cost a job each:
+    /// for short tasks over an input of unknown length (the lines of a file),
+    /// set a `chunk_size` in the hundreds or thousands.
     ///
     /// # Examples
     ///

@@ -22,7 +22,19 @@ use crate::scheduler::{ChunkConsumer, Cuts, Planned, ProducerWrap};
 /// Made by [`ParallelMpire::mpire_map`](crate::ParallelMpire::mpire_map) or
 /// [`Mpire::mpire_map`](crate::Mpire::mpire_map). It is indexed when its
 /// input is, so `zip`, `enumerate` and `collect_into_vec` work as on rayon's
-/// own `map`. The whole chain below it runs inside the pool when driven.
+/// own `map`.
+///
+/// # Which threads run what
+///
+/// The tasks always run on the pool's workers. Driven by a reduction or a
+/// collect (`sum`, `for_each`, `collect`, `collect_into_vec`), the rest of the
+/// chain runs there too. Driven through an adapter that asks for a producer
+/// (`zip`, `enumerate`) from outside the pool, it cannot take the chain along
+/// (rayon's callbacks need not be `Send`): its tasks run on the pool into a
+/// vector, exactly as planned, and the adapters after it run where the chain
+/// was driven (rayon's global pool). Wrap such a chain in
+/// [`pool.install(|| ...)`](WorkerPool::install) to keep all of it on the
+/// pool, streaming, without that vector.
 ///
 /// # Chunks in rayon chains
 ///

@@ -100,8 +100,8 @@
 //!   the last map's exit results and insights;
 //! * `options` and `plan`: the options, their validation, and MPIRE's chunk
 //!   plan ([`utils::chunk_tasks`] exposes it);
-//! * `scheduler`: how the chunks of a rayon iterator reach the workers (its
-//!   module documentation describes the design);
+//! * `scheduler`: how the chunks of a rayon iterator reach the workers (the
+//!   design notes are in the module's source, as for the modules below);
 //! * `runtime`: worker ids, per-worker state, hooks and lifespan, panics;
 //!   every chunk of every source runs through it;
 //! * the sources: `map` and `chain` over rayon's parallel iterators, `bridge`

@@ -213,8 +213,9 @@ impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
 
     /// Records where the time went: per worker the completed tasks and the
     /// start-up, init, waiting, working and exit time, and the slowest tasks
-    /// with the `Debug` form of their items. Off by default; when off, no
-    /// clock is read.
+    /// with the `Debug` form of their items (at most 200 bytes of it). Off by
+    /// default; when off, no clock is read. The items must be `Debug`, also
+    /// for `enable_insights(false)`.
     ///
     /// The report comes back in [`Run::insights`] from the `_with_state`
     /// forms, and from [`WorkerPool::insights`] for every form, also while
@@ -244,6 +245,11 @@ impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
     /// work, and again only after a [`worker_lifespan`](Self::worker_lifespan)
     /// restart. The tasks of the `_with_state` map functions get the state as
     /// `&mut`.
+    ///
+    /// Call it before [`worker_exit`](Self::worker_exit), whose hook takes
+    /// this state. The hook and the state must be `'static` (a keep-alive
+    /// pool holds them after the map): move owned data in, and share borrowed
+    /// data through an `Arc`. Tasks may borrow freely.
     pub fn worker_init<G, S>(self, init: G) -> Mpire<'p, I, G, Exit, D>
     where
         G: Fn(&Worker) -> S + Send + Sync + 'static,

@@ -158,6 +158,15 @@ impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
 /// skipped, running ones finish, the exit hooks run, and the drop returns
 /// when the workers are done with the map.
 ///
+/// # Memory
+///
+/// Over a rayon input the workers do not wait for the consumer: every chunk
+/// runs as soon as a worker is free, and the results not consumed yet are
+/// kept, so a slow consumer may hold up to all of them (the input itself is
+/// already in memory). For a bounded stream, feed a plain iterator through
+/// [`mpire_bridge`](crate::MpireBridge::mpire_bridge) with
+/// `max_tasks_active`: it pulls new input only as results are consumed.
+///
 /// # Panics
 ///
 /// Iterating panics, with the task index, the worker id and the original
