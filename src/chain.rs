@@ -5,7 +5,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::iter::plumbing::{Consumer, ProducerCallback, UnindexedConsumer};
-use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
+use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 
 use crate::map::{prepare_indexed, unwrap_or_panic};
 use crate::options::Options;
@@ -29,12 +29,17 @@ use crate::scheduler::{ChunkConsumer, Cuts, Planned, ProducerWrap};
 /// The tasks always run on the pool's workers. Driven by a reduction or a
 /// collect (`sum`, `for_each`, `collect`, `collect_into_vec`), the rest of the
 /// chain runs there too. Driven through an adapter that asks for a producer
-/// (`zip`, `enumerate`) from outside the pool, it cannot take the chain along
-/// (rayon's callbacks need not be `Send`): its tasks run on the pool into a
-/// vector, exactly as planned, and the adapters after it run where the chain
+/// (`zip`, `enumerate`, `take`) from outside the pool, it cannot take the
+/// chain along (rayon's callbacks need not be `Send`): each piece's tasks run
+/// on the pool into a vector, and the adapters after it run where the chain
 /// was driven (rayon's global pool). Wrap such a chain in
 /// [`pool.install(|| ...)`](WorkerPool::install) to keep all of it on the
-/// pool, streaming, without that vector.
+/// pool, streaming.
+///
+/// A chain of two `mpire_map`s on two pools runs the second map's tasks where
+/// the first one delivers its results, on the first pool's threads, as rayon
+/// runs any adapter where its input is produced; its worker states are then
+/// built per chunk.
 ///
 /// # Chunks in rayon chains
 ///
@@ -292,14 +297,10 @@ where
     }
 
     fn with_producer<CB: ProducerCallback<R>>(self, callback: CB) -> CB::Output {
-        if self.pool.current_worker().is_none() {
-            // rayon's callbacks need not be `Send`, so the chain around this
-            // adapter cannot move into the pool. The tasks run there first,
-            // exactly as planned, and their results are handed on.
-            let mut results = Vec::new();
-            self.collect_into_vec(&mut results);
-            return results.into_par_iter().with_producer(callback);
-        }
+        // rayon's callbacks need not be `Send`, so from outside the pool the
+        // chain around this adapter cannot move into it: each piece's tasks
+        // are sent there instead.
+        let remote = self.pool.current_worker().is_none().then_some(self.pool);
         let (checked, plan) = self.plan(Some(self.base.len()));
         let plan = plan.unwrap_or_else(|| unreachable!("a known length always has a plan"));
         let monitor = Monitor::for_map(&checked, self.pool, Some(plan.n_tasks()));
@@ -324,6 +325,7 @@ where
                 callback,
                 rt: &rt,
                 cuts: Cuts::Plan(&plan),
+                remote,
             })
         }));
         let (result, exits) = unwrap_or_panic(rt.conclude(pool, outcome));

@@ -677,7 +677,9 @@ where
             ..
         } = self;
         let monitor = Monitor::for_map(&prepared.checked, pool, Some(prepared.n_tasks));
-        let results = results.with_insights(monitor.insights.clone());
+        let results = results
+            .with_insights(monitor.insights.clone())
+            .with_pool(pool.clone());
         let task = Described { task, describe };
         let job_pool = pool.clone();
         let job = move || {

@@ -95,8 +95,15 @@ pub(crate) fn validate_n_splits(n_splits: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// The largest chunk the default plan makes. MPIRE's default (`n_tasks /
+/// (64 * n_jobs)`) only reaches it beyond 2^26 tasks per worker; capping it
+/// keeps a huge or endless input streaming, where one default chunk would
+/// otherwise hold billions of tasks before its first result.
+pub(crate) const MAX_DEFAULT_CHUNK: f64 = (1u64 << 20) as f64;
+
 /// The effective chunk size for `n_tasks` tasks: `chunk_size` wins over
-/// `n_splits`, which wins over the default number of chunks.
+/// `n_splits`, which wins over the default number of chunks (with chunks of
+/// at most [`MAX_DEFAULT_CHUNK`] tasks).
 pub(crate) fn effective_chunk_size(
     n_tasks: usize,
     chunk_size: Option<f64>,
@@ -106,7 +113,7 @@ pub(crate) fn effective_chunk_size(
     match (chunk_size, n_splits) {
         (Some(c), _) => c,
         (None, Some(s)) => n_tasks as f64 / s as f64,
-        (None, None) => n_tasks as f64 / default_chunks.max(1) as f64,
+        (None, None) => (n_tasks as f64 / default_chunks.max(1) as f64).min(MAX_DEFAULT_CHUNK),
     }
 }
 

@@ -157,8 +157,17 @@ impl WorkerPool {
         }
     }
 
-    pub(crate) fn store_exit_results<E: Send + 'static>(&self, exits: Vec<E>) {
-        *self.shared.exit_results.lock() = Some(Box::new(exits));
+    /// Keeps `exits` for [`exit_results`](Self::exit_results): added to the
+    /// results not taken yet when those are of the same type (so that maps
+    /// finishing together, or states retired by a later map, lose none), in
+    /// place of results of another type.
+    pub(crate) fn store_exit_results<E: Send + 'static>(&self, mut exits: Vec<E>) {
+        let mut slot = self.shared.exit_results.lock();
+        if let Some(kept) = slot.as_mut().and_then(|k| k.downcast_mut::<Vec<E>>()) {
+            kept.append(&mut exits);
+        } else {
+            *slot = Some(Box::new(exits));
+        }
     }
 
     /// Ends the worker states that a keep-alive pool holds: runs their exit
@@ -200,7 +209,7 @@ impl WorkerPool {
     pub fn stop_and_join(&self) -> Result<(), Error> {
         let kept = self.shared.kept.lock().take();
         match kept {
-            Some(kept) => self.store_retired(kept.retire()),
+            Some(kept) => kept.retire_into(self),
             None => Ok(()),
         }
     }
@@ -251,21 +260,12 @@ impl WorkerPool {
     }
 
     pub(crate) fn put_kept(&self, kept: Box<dyn KeptStates>) {
-        if let Some(older) = self.shared.kept.lock().replace(kept) {
+        let older = self.shared.kept.lock().replace(kept);
+        if let Some(older) = older {
             // Two maps ran at once on a keep-alive pool: the states of the
             // one that finished first end here.
-            let _ = self.store_retired(older.retire());
+            let _ = older.retire_into(self);
         }
-    }
-
-    /// Keeps the exit results of retired kept states.
-    pub(crate) fn store_retired(
-        &self,
-        retired: Result<Box<dyn Any + Send>, Error>,
-    ) -> Result<(), Error> {
-        let results = retired?;
-        *self.shared.exit_results.lock() = Some(results);
-        Ok(())
     }
 
     /// The worker id of the calling thread if it is one of this pool's

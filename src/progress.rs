@@ -125,6 +125,16 @@ impl Progress {
                 if self.bar.length().is_none() {
                     self.set_total(self.bar.position() as usize);
                 }
+                if self
+                    .bar
+                    .length()
+                    .is_some_and(|len| self.bar.position() < len)
+                {
+                    // Stopped early (a dropped imap, a short-circuiting
+                    // consumer): the bar keeps the count it reached.
+                    self.bar.abandon();
+                    return;
+                }
                 if self.clear_when_done {
                     self.bar.finish_and_clear();
                 } else {

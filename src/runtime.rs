@@ -731,7 +731,7 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         if kept.kept_type() != TypeId::of::<Kept<S, E>>() {
             // A different state type: the old states end here, with their own
             // exit hook, and their results go to the pool.
-            if let Err(error) = pool.store_retired(kept.retire()) {
+            if let Err(error) = kept.retire_into(pool) {
                 self.fail(error);
             }
             return;
@@ -815,6 +815,10 @@ pub(crate) trait KeptStates: Send {
     /// Runs the exit hook on every state: the exit results (a `Vec<E>`), or
     /// the first exit panic.
     fn retire(self: Box<Self>) -> Result<Box<dyn Any + Send>, Error>;
+
+    /// Runs the exit hook on every state and keeps the results in `pool`;
+    /// the first exit panic, if any.
+    fn retire_into(self: Box<Self>, pool: &WorkerPool) -> Result<(), Error>;
 }
 
 impl<S: Send + 'static, E: Send + 'static> KeptStates for Kept<S, E> {
@@ -826,7 +830,23 @@ impl<S: Send + 'static, E: Send + 'static> KeptStates for Kept<S, E> {
         TypeId::of::<Self>()
     }
 
+    fn retire_into(self: Box<Self>, pool: &WorkerPool) -> Result<(), Error> {
+        let (results, failure) = (*self).run_exits();
+        pool.store_exit_results(results);
+        failure.map_or(Ok(()), Err)
+    }
+
     fn retire(self: Box<Self>) -> Result<Box<dyn Any + Send>, Error> {
+        match (*self).run_exits() {
+            (results, None) => Ok(Box::new(results)),
+            (_, Some(error)) => Err(error),
+        }
+    }
+}
+
+impl<S, E> Kept<S, E> {
+    /// Runs the exit hook on every state: the results, and the first panic.
+    fn run_exits(self) -> (Vec<E>, Option<Error>) {
         let mut results: Vec<E> = Vec::new();
         let mut failure = None;
         for (worker, life) in self.lives.into_iter().enumerate() {
@@ -838,10 +858,7 @@ impl<S: Send + 'static, E: Send + 'static> KeptStates for Kept<S, E> {
                 Err(error) => failure = failure.or(Some(error)),
             }
         }
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(Box::new(results)),
-        }
+        (results, failure)
     }
 }
 

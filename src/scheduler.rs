@@ -22,12 +22,13 @@
 //!   iterator splits where it likes and calls into our consumer. Each leaf cuts
 //!   its items at the plan's boundaries when it knows their positions (every
 //!   indexed base reports them), or into runs of `chunk_size` when it does not.
-//! * [`ChunkProducer`], for `with_producer` (`zip` and friends) inside the
-//!   pool: the other side of the zip decides where to split. The producer
-//!   asks rayon not to split below one chunk, and cuts its items at the plan's
+//! * [`ChunkProducer`], for `with_producer` (`zip`, `enumerate`, `take`):
+//!   the adapters around it decide where to split. The producer asks rayon
+//!   not to split below one chunk, and cuts its items at the plan's
 //!   boundaries. Driven from outside the pool, the adapter cannot move the
-//!   chain into it (rayon's callbacks need not be `Send`), so it runs its
-//!   tasks on the exact path into a vector first and hands that on.
+//!   chain into it (rayon's callbacks need not be `Send`): each piece's tasks
+//!   run on the pool into a vector, waited for by a helper thread, and the
+//!   piece's results are handed on where the chain runs.
 //!
 //! On both paths a chunk that straddles one of rayon's split points is run as
 //! two pieces, each no larger than the chunk; everything else (state, hooks,
@@ -42,6 +43,7 @@ use rayon::iter::plumbing::{
 };
 
 use crate::plan::ChunkPlan;
+use crate::pool::WorkerPool;
 use crate::runtime::{Abort, Runtime, TaskFn};
 
 /// The unwind payload that carries a stop through rayon's joins. The failure
@@ -388,6 +390,9 @@ pub(crate) struct ChunkProducer<'r, 'a, P, S, E, F> {
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
     pub(crate) position: usize,
+    /// The pool to run the tasks on when rayon drives this producer from
+    /// outside it.
+    pub(crate) remote: Option<&'r WorkerPool>,
 }
 
 impl<P, S, E, F> ChunkProducer<'_, '_, P, S, E, F>
@@ -401,15 +406,28 @@ where
     where
         F: TaskFn<S, P::Item, Output = R> + Sync,
     {
-        let mut out = Vec::new();
-        feed_pieces(
-            self.rt,
-            self.cuts,
-            Some(self.position),
-            self.base.into_iter(),
-            VecFolder(&mut out),
-        );
-        out
+        let run = || {
+            let mut out = Vec::new();
+            feed_pieces(
+                self.rt,
+                self.cuts,
+                Some(self.position),
+                self.base.into_iter(),
+                VecFolder(&mut out),
+            );
+            out
+        };
+        let Some(pool) = self.remote else {
+            return run();
+        };
+        // The caller's folders need not be `Send`, so only the tasks move to
+        // the pool. A helper thread waits for them there: a thread of
+        // another rayon pool waiting in `install` would run that pool's other
+        // pieces meanwhile, each nesting one more wait on its stack.
+        std::thread::scope(|scope| match scope.spawn(|| pool.install(run)).join() {
+            Ok(out) => out,
+            Err(payload) => resume_unwind(payload),
+        })
     }
 }
 
@@ -446,12 +464,14 @@ where
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position,
+                remote: self.remote,
             },
             ChunkProducer {
                 base: right,
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position + index,
+                remote: self.remote,
             },
         )
     }
@@ -460,6 +480,9 @@ where
     where
         G: Folder<R>,
     {
+        if self.remote.is_some() {
+            return folder.consume_iter(self.run_to_vec());
+        }
         feed_pieces(
             self.rt,
             self.cuts,
@@ -495,6 +518,7 @@ pub(crate) struct ProducerWrap<'r, 'a, CB, S, E, F> {
     pub(crate) callback: CB,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
+    pub(crate) remote: Option<&'r WorkerPool>,
 }
 
 impl<T, R, CB, S, E, F> ProducerCallback<T> for ProducerWrap<'_, '_, CB, S, E, F>
@@ -513,6 +537,7 @@ where
             rt: self.rt,
             cuts: self.cuts,
             position: 0,
+            remote: self.remote,
         })
     }
 }
@@ -580,6 +605,7 @@ where
             callback,
             rt: self.rt,
             cuts: Cuts::Plan(self.plan),
+            remote: None,
         })
     }
 }

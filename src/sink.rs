@@ -16,13 +16,18 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::Mutex;
 use rayon::iter::plumbing::{Consumer, Folder};
 
 use crate::error::Error;
 use crate::insights::{Insights, Recorder};
+use crate::pool::WorkerPool;
 use crate::scheduler::NoopReducer;
+
+/// How long a waiting consumer on a rayon worker sleeps when its pool has
+/// nothing else to run.
+const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The most results a sink reserves room for before it has them.
 pub(crate) const MAX_RESERVED: usize = 1 << 16;
@@ -158,6 +163,13 @@ impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
 /// skipped, running ones finish, the exit hooks run, and the drop returns
 /// when the workers are done with the map.
 ///
+/// # On a worker of the same pool
+///
+/// Called on one of its own pool's workers (from inside a task), the map runs
+/// to the end before the first result is yielded: waiting there for other
+/// workers could starve the pool of the very thread it waits on. It is then
+/// as eager as `map`.
+///
 /// # Memory
 ///
 /// Over a rayon input the workers do not wait for the consumer: every chunk
@@ -185,7 +197,7 @@ impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
 /// }
 /// assert_eq!(seen[..4], [0, 1, 4, 9]);
 /// ```
-pub struct Imap<R, E = ()> {
+pub struct Imap<R, E: Send + 'static = ()> {
     rx: Receiver<Message<R, E>>,
     ordered: bool,
     pending: BTreeMap<usize, Vec<R>>,
@@ -196,9 +208,11 @@ pub struct Imap<R, E = ()> {
     failure_reported: bool,
     exits_taken: bool,
     insights: Option<Arc<Recorder>>,
+    /// Where the exit results go if nobody takes them.
+    pool: Option<WorkerPool>,
 }
 
-impl<R, E> fmt::Debug for Imap<R, E> {
+impl<R, E: Send + 'static> fmt::Debug for Imap<R, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Imap")
             .field("ordered", &self.ordered)
@@ -208,7 +222,7 @@ impl<R, E> fmt::Debug for Imap<R, E> {
     }
 }
 
-impl<R, E> Imap<R, E> {
+impl<R, E: Send + 'static> Imap<R, E> {
     pub(crate) fn new(
         rx: Receiver<Message<R, E>>,
         ordered: bool,
@@ -225,6 +239,33 @@ impl<R, E> Imap<R, E> {
             failure_reported: false,
             exits_taken: false,
             insights: None,
+            pool: None,
+        }
+    }
+
+    /// Leaves exit results nobody took in `pool` when dropped.
+    pub(crate) fn with_pool(mut self, pool: WorkerPool) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// The next message of the map. On a worker of a rayon pool, that pool's
+    /// pending work runs meanwhile: the map's tasks may be waiting for it.
+    fn receive(&self) -> Option<Message<R, E>> {
+        loop {
+            match rayon::yield_now() {
+                None => return self.rx.recv().ok(),
+                Some(rayon::Yield::Executed) => {
+                    if let Ok(message) = self.rx.try_recv() {
+                        return Some(message);
+                    }
+                }
+                Some(rayon::Yield::Idle) => match self.rx.recv_timeout(IDLE_WAIT) {
+                    Ok(message) => return Some(message),
+                    Err(RecvTimeoutError::Disconnected) => return None,
+                    Err(RecvTimeoutError::Timeout) => {}
+                },
+            }
         }
     }
 
@@ -301,7 +342,7 @@ impl<R, E> Imap<R, E> {
                     _ => None,
                 };
             }
-            match self.rx.recv() {
+            match self.receive().ok_or(()) {
                 Ok(Message::Chunk(first, results)) => {
                     if !self.ordered || first == self.next_position {
                         self.next_position += results.len();
@@ -389,7 +430,7 @@ impl<R, E> Imap<R, E> {
     }
 }
 
-impl<R, E> Iterator for Imap<R, E> {
+impl<R, E: Send + 'static> Iterator for Imap<R, E> {
     type Item = R;
 
     fn next(&mut self) -> Option<R> {
@@ -400,18 +441,25 @@ impl<R, E> Iterator for Imap<R, E> {
     }
 }
 
-impl<R, E> Drop for Imap<R, E> {
+impl<R, E: Send + 'static> Drop for Imap<R, E> {
     fn drop(&mut self) {
-        if self.finished.is_some() {
-            return;
-        }
-        self.cancelled.store(true, Ordering::Relaxed);
-        // Wait for the running chunks and the exit hooks, so that no worker
-        // is still busy with this map once the drop returns.
-        while let Ok(message) = self.rx.recv() {
-            if let Message::Done(_) = message {
-                break;
+        let finished = match self.finished.take() {
+            Some(finished) => finished,
+            None => {
+                self.cancelled.store(true, Ordering::Relaxed);
+                // Wait for the running chunks and the exit hooks, so that no
+                // worker is still busy with this map once the drop returns.
+                loop {
+                    match self.receive() {
+                        Some(Message::Done(done)) => break done,
+                        Some(Message::Chunk(..)) => {}
+                        None => return,
+                    }
+                }
             }
+        };
+        if let (Ok(exits), Some(pool), false) = (finished, &self.pool, self.exits_taken) {
+            pool.store_exit_results(exits);
         }
     }
 }

@@ -168,3 +168,20 @@ fn the_rate_is_shown_in_tasks_per_second() {
         .map(|x| x);
     assert!(term.contents().contains("tasks/s"), "{}", term.contents());
 }
+
+#[test]
+fn a_map_stopped_early_keeps_the_count_it_reached() {
+    let (term, group) = screen();
+    let pool = WorkerPool::new(2);
+    let mut results = (0..100_000usize)
+        .into_par_iter()
+        .mpire(&pool)
+        .chunk_size(10)
+        .progress_bar_group(group)
+        .imap(|x| x);
+    assert_eq!(results.next(), Some(0));
+    drop(results);
+    let screen = term.contents();
+    assert!(!screen.contains("100000/100000"), "{screen}");
+    assert!(screen.contains("/100000"), "{screen}");
+}

@@ -444,3 +444,57 @@ fn a_panic_in_exit_on_one_worker_is_reported_and_other_exits_still_run() {
         (0..10).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn keep_alive_states_retired_by_another_type_keep_their_exit_results() {
+    let pool = WorkerPool::builder()
+        .n_jobs(2)
+        .keep_alive(true)
+        .build()
+        .unwrap();
+    (0..100usize)
+        .mpire(&pool)
+        .worker_init(|_| 0usize)
+        .worker_exit(|_, seen| seen)
+        .map_with_state(|seen, x| {
+            *seen += 1;
+            x
+        });
+    // Another state type retires the held states; this map's own states are
+    // then held, so its `map` leaves no exit result of its own.
+    (0..10usize)
+        .mpire(&pool)
+        .worker_init(|_| String::new())
+        .worker_exit(|_, s: String| s.len())
+        .map(|x| x);
+    let exits: Vec<usize> = pool.exit_results().unwrap();
+    assert_eq!(exits.iter().sum::<usize>(), 100);
+}
+
+#[test]
+fn keep_alive_maps_from_several_threads_lose_no_exit_result() {
+    let pool = WorkerPool::builder()
+        .n_jobs(2)
+        .keep_alive(true)
+        .build()
+        .unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    (0..100usize)
+                        .mpire(&pool)
+                        .worker_init(|_| 0usize)
+                        .worker_exit(|_, seen| seen)
+                        .map_with_state(|seen, x| {
+                            *seen += 1;
+                            x
+                        });
+                }
+            });
+        }
+    });
+    pool.stop_and_join().unwrap();
+    let exits: Vec<usize> = pool.exit_results().unwrap();
+    assert_eq!(exits.iter().sum::<usize>(), 4000);
+}

@@ -17,6 +17,7 @@ use crate::options::{Checked, Options};
 use crate::plan::{self, ChunkSizes};
 use crate::pool::WorkerPool;
 use crate::runtime::{Abort, Monitor, Runtime, TaskFn};
+use crate::sink::MAX_RESERVED;
 
 /// The checked options of one bridge map, with the chunk size decided.
 pub(super) struct Setup {
@@ -126,7 +127,7 @@ where
         match self.run_chunk(
             Some(first),
             items.into_iter(),
-            Vec::with_capacity(n),
+            Vec::with_capacity(n.min(MAX_RESERVED)),
             push,
             |_| false,
         ) {
@@ -325,7 +326,12 @@ where
                 );
             }
 
-            let items: Vec<I::Item> = self.input.by_ref().take(want).collect();
+            // Pushed one by one: reserving for a huge chunk from the input's
+            // size hint could ask for more memory than there is.
+            let mut items: Vec<I::Item> = Vec::with_capacity(want.min(MAX_RESERVED));
+            for item in self.input.by_ref().take(want) {
+                items.push(item);
+            }
             self.planned = None;
             if items.len() < want {
                 self.input_done = true;
@@ -518,7 +524,14 @@ impl<I: Iterator, R, E: Send + 'static, Sp> Core<'_, I, R, E, Sp> {
             if let Ok(done) = self.rx.try_recv() {
                 return Some(done);
             }
-            match self.pool.thread_pool().yield_now() {
+            // On a worker of this pool, or of another rayon pool, run that
+            // pool's pending work while waiting: the chunk jobs may need it.
+            let yielded = self
+                .pool
+                .thread_pool()
+                .yield_now()
+                .or_else(rayon::yield_now);
+            match yielded {
                 None => return self.rx.recv().ok(),
                 Some(Yield::Executed) => {}
                 Some(Yield::Idle) => {
