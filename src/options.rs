@@ -87,7 +87,8 @@ macro_rules! option_setters {
         /// The number of tasks handed to a worker at a time.
         ///
         /// By default the input is cut into `64 * n_jobs` chunks when its
-        /// length is known (chunks of one when there are fewer tasks). A
+        /// length is known (chunks of one when there are fewer tasks, and of
+        /// at most 2^20 tasks for huge inputs, so that they stream). A
         /// fraction such as `2.5` is allowed: chunk sizes then alternate as
         /// MPIRE's do (`3, 2, 3, 2, …`). Takes precedence over `n_splits`.
         /// Values below 1, NaN and infinity are reported when the map starts.
