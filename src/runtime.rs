@@ -772,21 +772,45 @@ impl<'a, S: Send, E: Send, F> Runtime<'a, S, E, F> {
         }
     }
 
-    /// Retires every state still in its slot, in parallel on `pool`, and
-    /// returns the exit results of the whole map.
+    /// Retires every state still in its slot and returns the exit results of
+    /// the whole map.
+    ///
+    /// Called from outside the pool, each state's exit hook runs on its own
+    /// worker (a broadcast reaches every worker once), so that resources tied
+    /// to a thread are released on it. From inside the pool (a nested map),
+    /// a broadcast would wait for the very worker that waits for it, so the
+    /// hooks run on whichever workers are free.
     pub(crate) fn finish(&self, pool: &rayon::ThreadPool) -> Vec<E>
     where
         S: Send,
         E: Send,
         F: Sync,
     {
-        let lives: Vec<(usize, Incarnation<S>)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(w, slot)| slot.lock().take().map(|life| (w, life)))
-            .collect();
-        if !lives.is_empty() && self.hooks.exit.is_some() {
+        let any_state = self.slots.iter().any(|slot| slot.lock().is_some());
+        if !any_state {
+            return std::mem::take(&mut *self.exit_results.lock());
+        }
+        if self.hooks.exit.is_none() {
+            for slot in &self.slots {
+                drop(slot.lock().take());
+            }
+        } else if pool.current_thread_index().is_none() {
+            pool.broadcast(|ctx| {
+                let life = self
+                    .slots
+                    .get(ctx.index())
+                    .and_then(|slot| slot.lock().take());
+                if let Some(life) = life {
+                    self.retire(ctx.index(), life);
+                }
+            });
+        } else {
+            let lives: Vec<(usize, Incarnation<S>)> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(w, slot)| slot.lock().take().map(|life| (w, life)))
+                .collect();
             pool.install(|| {
                 lives
                     .into_par_iter()

@@ -498,3 +498,23 @@ fn keep_alive_maps_from_several_threads_lose_no_exit_result() {
     let exits: Vec<usize> = pool.exit_results().unwrap();
     assert_eq!(exits.iter().sum::<usize>(), 4000);
 }
+
+#[test]
+fn exit_hooks_run_on_the_worker_whose_state_they_end() {
+    let pool = WorkerPool::new(3);
+    for _ in 0..5 {
+        let run = (0..300usize)
+            .mpire(&pool)
+            .chunk_size(1)
+            .worker_init(|w| w.id())
+            .worker_exit(|w, id| (w.id(), id, mpire::worker_id()))
+            .map_with_state(|_, x| {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+                x
+            });
+        for &(worker, state, thread) in run.exit_results() {
+            assert_eq!(worker, state);
+            assert_eq!(thread, Some(worker), "{:?}", run.exit_results());
+        }
+    }
+}
