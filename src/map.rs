@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use parking_lot::Mutex;
 use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -20,7 +20,7 @@ use crate::runtime::{
     DebugItems, DescribeItem, Described, Hooks, Monitor, NoDescribe, NoExit, NoInit, Runtime,
     Stateless, TaskFn, WithState, Worker, WorkerExit, WorkerInit,
 };
-use crate::scheduler::{ExactCallback, Planned};
+use crate::scheduler::{Bound, ExactCallback, InOrderCallback, Planned};
 use crate::sink::{AppendSink, ChannelSink, Imap, MAX_RESERVED, Message, SinkConsumer};
 
 /// The default number of chunks per worker when the input's length is known.
@@ -204,6 +204,17 @@ impl<R, E> Run<R, E> {
 
 impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
     option_setters!();
+
+    /// The most tasks of a lazy map ([`imap`](Self::imap),
+    /// [`imap_unordered`](Self::imap_unordered)) handed to the workers and
+    /// not yet taken by the caller, results waiting in the reorder buffer
+    /// included. By default `n_jobs * chunk_size * 2`, with the largest chunk
+    /// of the plan. The eager forms hand back everything at once and ignore
+    /// it. Zero is reported when the map starts.
+    pub fn max_tasks_active(mut self, max_tasks_active: usize) -> Self {
+        self.options.max_tasks_active = Some(max_tasks_active);
+        self
+    }
 
     /// The options, for sources built on this builder.
     #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
@@ -681,6 +692,23 @@ where
             .with_insights(monitor.insights.clone())
             .with_pool(pool.clone());
         let task = Described { task, describe };
+        // On one of the pool's own workers, waiting for a background job could
+        // starve it of threads: the job then runs here, before iterating, and
+        // nobody consumes results meanwhile, so it cannot be bounded.
+        let inline = pool.current_worker().is_some();
+        let max = match (inline, prepared.checked.max_tasks_active) {
+            (true, _) => usize::MAX,
+            (false, Some(max)) => max,
+            (false, None) => pool
+                .n_jobs()
+                .saturating_mul(prepared.plan.max_chunk_len().max(1))
+                .saturating_mul(2),
+        };
+        let bound = Arc::new(Bound {
+            max,
+            in_flight: AtomicUsize::new(0),
+        });
+        let results = results.with_bound(bound.clone());
         let job_pool = pool.clone();
         let job = move || {
             let rt = Runtime::new(
@@ -694,19 +722,14 @@ where
                 tx: tx.clone(),
                 cancelled,
             };
-            let consumer = SinkConsumer {
-                sink: &sink,
-                position: 0,
-                len: prepared.n_tasks,
-                marker: PhantomData,
-            };
             let iter = iter.take(prepared.n_tasks);
             let run = || {
                 rt.execute(&job_pool, || {
-                    iter.with_producer(ExactCallback {
-                        consumer,
+                    iter.with_producer(InOrderCallback {
                         rt: &rt,
                         plan: &prepared.plan,
+                        sink: &sink,
+                        bound: &bound,
                     })
                 })
             };
@@ -724,9 +747,7 @@ where
             };
             let _ = tx.send(Message::Done(done));
         };
-        if pool.current_worker().is_some() {
-            // On one of the pool's own workers, waiting for a background job
-            // could starve it of threads: run it here, before iterating.
+        if inline {
             job();
         } else {
             pool.thread_pool().spawn(job);

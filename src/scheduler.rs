@@ -37,6 +37,7 @@
 use std::cell::Cell;
 use std::ops::Range;
 use std::panic::resume_unwind;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::iter::plumbing::{
     Consumer, Folder, Producer, ProducerCallback, Reducer, UnindexedConsumer,
@@ -45,6 +46,7 @@ use rayon::iter::plumbing::{
 use crate::plan::ChunkPlan;
 use crate::pool::WorkerPool;
 use crate::runtime::{Abort, Runtime, TaskFn};
+use crate::sink::{MAX_RESERVED, Sink};
 
 /// The unwind payload that carries a stop through rayon's joins. The failure
 /// itself is recorded in the runtime; whoever catches this looks there.
@@ -607,5 +609,120 @@ where
             cuts: Cuts::Plan(self.plan),
             remote: None,
         })
+    }
+}
+
+/// The bound of a lazy map: how many tasks may be handed out and not yet
+/// handed back to the caller.
+#[derive(Debug)]
+pub(crate) struct Bound {
+    pub(crate) max: usize,
+    /// Tasks handed out whose results the caller has not taken yet.
+    pub(crate) in_flight: AtomicUsize,
+}
+
+impl Bound {
+    /// The caller took the results of `n` tasks.
+    pub(crate) fn release(&self, n: usize) {
+        self.in_flight.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    /// `true` when `n` more tasks may go out: they fit, or nothing is out
+    /// (a chunk larger than the bound still runs, alone).
+    fn admits(&self, n: usize) -> bool {
+        let out = self.in_flight.load(Ordering::Acquire);
+        out == 0 || out.saturating_add(n) <= self.max
+    }
+}
+
+/// Drives `producer` for a lazy map: the chunks of `plan` are handed out in
+/// input order, each as a job of its own, while `bound` admits them, and
+/// their results go to `sink`. Unlike [`drive_chunks`], whose work-stealing
+/// finishes chunks in no particular order, this keeps the results waiting
+/// for the caller (the reorder buffer of an ordered `imap` included) within
+/// the bound, however slowly the caller consumes them.
+///
+/// Runs on one of the pool's workers; while waiting for room it runs the
+/// pool's pending work, its own chunks included.
+pub(crate) fn drive_in_order<P, K, R, S, E, F>(
+    rt: &Runtime<'_, S, E, F>,
+    plan: &ChunkPlan,
+    producer: P,
+    sink: &K,
+    bound: &Bound,
+) where
+    P: Producer,
+    K: Sink<R>,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    // FIFO: the worker that waits for room runs the queued chunks in input
+    // order too (with one worker, that is the order of every result).
+    rayon::scope_fifo(|scope| {
+        let mut rest = Some(producer);
+        for k in 0..plan.n_chunks() {
+            let len = plan.start(k + 1) - plan.start(k);
+            while !bound.admits(len) && !sink.closed() && !rt.stopped() {
+                match rayon::yield_now() {
+                    Some(rayon::Yield::Executed) => {}
+                    _ => std::thread::sleep(IDLE_WAIT),
+                }
+            }
+            if sink.closed() || rt.stopped() {
+                return;
+            }
+            let Some(producer) = rest.take() else {
+                return;
+            };
+            let (chunk, tail) = producer.split_at(len);
+            rest = Some(tail);
+            bound.in_flight.fetch_add(len, Ordering::AcqRel);
+            let first = plan.start(k);
+            scope.spawn_fifo(move |_| {
+                if sink.closed() {
+                    return;
+                }
+                let push = |mut results: Vec<R>, r| {
+                    results.push(r);
+                    results
+                };
+                let results = Vec::with_capacity(len.min(MAX_RESERVED));
+                // A failure is recorded by the runtime, which stops the map.
+                if let Ok((results, _)) =
+                    rt.run_chunk(Some(first), chunk.into_iter(), results, push, |_| false)
+                {
+                    sink.deliver(first, results);
+                }
+            });
+        }
+    });
+}
+
+/// How long the in-order driver sleeps when there is no room and nothing to
+/// run.
+const IDLE_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// A producer callback that starts [`drive_in_order`].
+pub(crate) struct InOrderCallback<'r, 'a, K, S, E, F> {
+    pub(crate) rt: &'r Runtime<'a, S, E, F>,
+    pub(crate) plan: &'r ChunkPlan,
+    pub(crate) sink: &'r K,
+    pub(crate) bound: &'r Bound,
+}
+
+impl<T, R, K, S, E, F> ProducerCallback<T> for InOrderCallback<'_, '_, K, S, E, F>
+where
+    K: Sink<R>,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, T, Output = R> + Sync,
+{
+    type Output = ();
+
+    fn callback<P: Producer<Item = T>>(self, producer: P) {
+        drive_in_order(self.rt, self.plan, producer, self.sink, self.bound);
     }
 }

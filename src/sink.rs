@@ -23,6 +23,7 @@ use rayon::iter::plumbing::{Consumer, Folder};
 use crate::error::Error;
 use crate::insights::{Insights, Recorder};
 use crate::pool::WorkerPool;
+use crate::scheduler::Bound;
 use crate::scheduler::NoopReducer;
 
 /// How long a waiting consumer on a rayon worker sleeps when its pool has
@@ -172,12 +173,10 @@ impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
 ///
 /// # Memory
 ///
-/// Over a rayon input the workers do not wait for the consumer: every chunk
-/// runs as soon as a worker is free, and the results not consumed yet are
-/// kept, so a slow consumer may hold up to all of them (the input itself is
-/// already in memory). For a bounded stream, feed a plain iterator through
-/// [`mpire_bridge`](crate::MpireBridge::mpire_bridge) with
-/// `max_tasks_active`: it pulls new input only as results are consumed.
+/// The chunks go to the workers in input order, and only while the tasks
+/// handed out and not yet taken by the caller (the reorder buffer included)
+/// stay within [`max_tasks_active`](crate::Mpire::max_tasks_active): a slow
+/// consumer holds the workers back instead of piling up results.
 ///
 /// # Panics
 ///
@@ -210,6 +209,8 @@ pub struct Imap<R, E: Send + 'static = ()> {
     insights: Option<Arc<Recorder>>,
     /// Where the exit results go if nobody takes them.
     pool: Option<WorkerPool>,
+    /// Released as chunks of results are handed to the caller.
+    bound: Option<Arc<Bound>>,
 }
 
 impl<R, E: Send + 'static> fmt::Debug for Imap<R, E> {
@@ -240,7 +241,23 @@ impl<R, E: Send + 'static> Imap<R, E> {
             exits_taken: false,
             insights: None,
             pool: None,
+            bound: None,
         }
+    }
+
+    /// Releases room in `bound` as results are handed to the caller.
+    pub(crate) fn with_bound(mut self, bound: Arc<Bound>) -> Self {
+        self.bound = Some(bound);
+        self
+    }
+
+    /// Makes `chunk` the results being handed out.
+    fn hand_out(&mut self, chunk: Vec<R>) {
+        if let Some(bound) = &self.bound {
+            bound.release(chunk.len());
+        }
+        self.next_position += chunk.len();
+        self.current = chunk.into_iter();
     }
 
     /// Leaves exit results nobody took in `pool` when dropped.
@@ -329,8 +346,7 @@ impl<R, E: Send + 'static> Imap<R, E> {
             if self.ordered
                 && let Some(chunk) = self.pending.remove(&self.next_position)
             {
-                self.next_position += chunk.len();
-                self.current = chunk.into_iter();
+                self.hand_out(chunk);
                 continue;
             }
             if let Some(finished) = &self.finished {
@@ -345,8 +361,7 @@ impl<R, E: Send + 'static> Imap<R, E> {
             match self.receive().ok_or(()) {
                 Ok(Message::Chunk(first, results)) => {
                     if !self.ordered || first == self.next_position {
-                        self.next_position += results.len();
-                        self.current = results.into_iter();
+                        self.hand_out(results);
                     } else {
                         self.pending.insert(first, results);
                     }

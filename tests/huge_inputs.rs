@@ -160,3 +160,72 @@ fn exit_results_of_a_dropped_imap_reach_the_pool() {
         100
     );
 }
+
+/// A result that counts how many of its kind are alive.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn imap_over_a_rayon_input_waits_for_a_slow_consumer() {
+    let pool = WorkerPool::new(2);
+    for ordered in [true, false] {
+        let live = Arc::new(AtomicUsize::new(0));
+        let counter = live.clone();
+        let task = move |_: usize| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            Counted(counter.clone())
+        };
+        let builder = (0..200_000usize)
+            .into_par_iter()
+            .mpire(&pool)
+            .chunk_size(100)
+            .max_tasks_active(1000);
+        let mut results = if ordered {
+            builder.imap(task)
+        } else {
+            builder.imap_unordered(task)
+        };
+        let mut peak = 0;
+        for i in 0..50 {
+            drop(results.next().unwrap());
+            if i % 10 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            peak = peak.max(live.load(Ordering::Relaxed));
+        }
+        // The bound, plus the chunk being handed out.
+        assert!(
+            peak <= 1000 + 100,
+            "ordered {ordered}: {peak} results alive"
+        );
+        assert_eq!(results.by_ref().count(), 200_000 - 50);
+        assert_eq!(live.load(Ordering::Relaxed), 0);
+    }
+}
+
+#[test]
+fn imap_gives_every_result_once_in_order_under_a_tight_bound() {
+    let pool = WorkerPool::new(3);
+    let out: Vec<usize> = (0..10_000usize)
+        .into_par_iter()
+        .mpire(&pool)
+        .chunk_size(7)
+        .max_tasks_active(1)
+        .imap(|x| x * 2)
+        .collect();
+    assert_eq!(out, (0..10_000).map(|x| x * 2).collect::<Vec<_>>());
+    let mut out: Vec<usize> = (0..10_000usize)
+        .into_par_iter()
+        .mpire(&pool)
+        .chunk_size(2.5)
+        .max_tasks_active(20)
+        .imap_unordered(|x| x * 2)
+        .collect();
+    out.sort_unstable();
+    assert_eq!(out, (0..10_000).map(|x| x * 2).collect::<Vec<_>>());
+}

@@ -224,8 +224,9 @@ fn dispatch_stops_promptly_after_a_panic() {
         })
         .unwrap_err();
     assert_eq!(err.task_index(), Some(10));
+    // Work stealing runs the chunks in no fixed order: task 10 may be among
+    // the first to start, so only the upper bound says something.
     let started = started.load(Ordering::SeqCst);
-    assert!(started >= 11, "{started}");
     assert!(started < 1000, "{started} of 10,000 tasks started");
 }
 
