@@ -208,9 +208,10 @@ impl<'p, I, Init, Exit, D> Mpire<'p, I, Init, Exit, D> {
     /// The most tasks of a lazy map ([`imap`](Self::imap),
     /// [`imap_unordered`](Self::imap_unordered)) handed to the workers and
     /// not yet taken by the caller, results waiting in the reorder buffer
-    /// included. By default `n_jobs * chunk_size * 2`, with the largest chunk
-    /// of the plan. The eager forms hand back everything at once and ignore
-    /// it. Zero is reported when the map starts.
+    /// included (the chunk being handed out counts as taken). By default
+    /// `n_jobs * chunk_size * 2`, with the largest chunk of the plan. The
+    /// eager forms hand back everything at once and ignore it. Zero is
+    /// reported when the map starts.
     pub fn max_tasks_active(mut self, max_tasks_active: usize) -> Self {
         self.options.max_tasks_active = Some(max_tasks_active);
         self
@@ -723,19 +724,23 @@ where
                 cancelled,
             };
             let iter = iter.take(prepared.n_tasks);
+            // The driver runs right here, on the thread of its own, and only
+            // the chunks go to the pool (see `drive_in_order`).
             let run = || {
-                rt.execute(&job_pool, || {
+                rt.begin(&job_pool);
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
                     iter.with_producer(InOrderCallback {
+                        pool: &job_pool,
                         rt: &rt,
                         plan: &prepared.plan,
                         sink: &sink,
                         bound: &bound,
                     })
-                })
+                }));
+                rt.conclude(&job_pool, outcome)
             };
             // A panic that escapes the map's own handling must not leave the
-            // iterator waiting for a message that never comes, nor abort the
-            // process from a spawned job.
+            // iterator waiting for a message that never comes.
             let done = match catch_unwind(AssertUnwindSafe(run)) {
                 Ok(done) => done.map(|((), exits)| exits),
                 Err(payload) => Err(Error::panicked(
@@ -749,8 +754,13 @@ where
         };
         if inline {
             job();
-        } else {
-            pool.thread_pool().spawn(job);
+        } else if let Err(error) = std::thread::Builder::new()
+            .name("mpire-imap".to_string())
+            .spawn(job)
+        {
+            // The job, and with it the sender, is gone: the iterator ends
+            // with this error.
+            return Imap::failed(Error::pool_build(error.to_string()));
         }
         results
     }

@@ -642,14 +642,17 @@ impl Bound {
 /// for the caller (the reorder buffer of an ordered `imap` included) within
 /// the bound, however slowly the caller consumes them.
 ///
-/// Runs on one of the pool's workers; while waiting for room it runs the
-/// pool's pending work, its own chunks included.
+/// Runs on a thread of its own, outside the pool, and waits for room by
+/// sleeping: a wait inside the pool would run other pending jobs on its
+/// stack, and another lazy map's driver among them would then hold this one
+/// until its own caller drains it, which may be never.
 pub(crate) fn drive_in_order<P, K, R, S, E, F>(
     rt: &Runtime<'_, S, E, F>,
     plan: &ChunkPlan,
     producer: P,
     sink: &K,
     bound: &Bound,
+    pool: &WorkerPool,
 ) where
     P: Producer,
     K: Sink<R>,
@@ -658,17 +661,14 @@ pub(crate) fn drive_in_order<P, K, R, S, E, F>(
     E: Send,
     F: TaskFn<S, P::Item, Output = R> + Sync,
 {
-    // FIFO: the worker that waits for room runs the queued chunks in input
-    // order too (with one worker, that is the order of every result).
-    rayon::scope_fifo(|scope| {
+    // FIFO: the workers take the chunks in input order (with one worker,
+    // that is the order of every result).
+    pool.thread_pool().in_place_scope_fifo(|scope| {
         let mut rest = Some(producer);
         for k in 0..plan.n_chunks() {
             let len = plan.start(k + 1) - plan.start(k);
             while !bound.admits(len) && !sink.closed() && !rt.stopped() {
-                match rayon::yield_now() {
-                    Some(rayon::Yield::Executed) => {}
-                    _ => std::thread::sleep(IDLE_WAIT),
-                }
+                std::thread::sleep(IDLE_WAIT);
             }
             if sink.closed() || rt.stopped() {
                 return;
@@ -700,12 +700,12 @@ pub(crate) fn drive_in_order<P, K, R, S, E, F>(
     });
 }
 
-/// How long the in-order driver sleeps when there is no room and nothing to
-/// run.
+/// How long the in-order driver sleeps when there is no room.
 const IDLE_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
 
 /// A producer callback that starts [`drive_in_order`].
 pub(crate) struct InOrderCallback<'r, 'a, K, S, E, F> {
+    pub(crate) pool: &'r WorkerPool,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) plan: &'r ChunkPlan,
     pub(crate) sink: &'r K,
@@ -723,6 +723,8 @@ where
     type Output = ();
 
     fn callback<P: Producer<Item = T>>(self, producer: P) {
-        drive_in_order(self.rt, self.plan, producer, self.sink, self.bound);
+        drive_in_order(
+            self.rt, self.plan, producer, self.sink, self.bound, self.pool,
+        );
     }
 }

@@ -176,7 +176,11 @@ impl<R: Send, E: Send> Sink<R> for ChannelSink<R, E> {
 /// The chunks go to the workers in input order, and only while the tasks
 /// handed out and not yet taken by the caller (the reorder buffer included)
 /// stay within [`max_tasks_active`](crate::Mpire::max_tasks_active): a slow
-/// consumer holds the workers back instead of piling up results.
+/// consumer holds the workers back instead of piling up results. The chunk
+/// being handed out counts as taken, so up to one chunk more is alive.
+///
+/// The chunks are handed out by a thread of the map's own, outside the pool,
+/// which ends with the map.
 ///
 /// # Panics
 ///
@@ -243,6 +247,13 @@ impl<R, E: Send + 'static> Imap<R, E> {
             pool: None,
             bound: None,
         }
+    }
+
+    /// An iterator that yields `error` and ends.
+    pub(crate) fn failed(error: Error) -> Self {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let _ = tx.send(Message::Done(Err(error)));
+        Imap::new(rx, true, Arc::new(AtomicBool::new(false)))
     }
 
     /// Releases room in `bound` as results are handed to the caller.

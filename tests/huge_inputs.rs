@@ -229,3 +229,43 @@ fn imap_gives_every_result_once_in_order_under_a_tight_bound() {
     out.sort_unstable();
     assert_eq!(out, (0..10_000).map(|x| x * 2).collect::<Vec<_>>());
 }
+
+/// Runs `f` on a thread of its own and fails if it takes longer than 30 s.
+fn within_30_s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(30))
+        .expect("deadlocked")
+}
+
+#[test]
+fn several_imaps_on_one_pool_read_in_turn_do_not_deadlock() {
+    for n_jobs in 1..=3 {
+        let pairs = within_30_s(move || {
+            let pool = WorkerPool::new(n_jobs);
+            let a = (0..2000usize)
+                .into_par_iter()
+                .mpire(&pool)
+                .chunk_size(1)
+                .max_tasks_active(4)
+                .imap(|x| x);
+            let b = (0..2000usize)
+                .into_par_iter()
+                .mpire(&pool)
+                .chunk_size(1)
+                .imap(|x| x * 2);
+            let c = (0..2000usize)
+                .into_par_iter()
+                .mpire(&pool)
+                .imap_unordered(|x| x);
+            a.zip(b)
+                .zip(c)
+                .map(|((x, y), _)| (x, y))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(pairs.len(), 2000);
+        assert!(pairs.iter().all(|&(x, y)| y == 2 * x));
+    }
+}
