@@ -323,6 +323,7 @@ where
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             base.with_producer(ProducerWrap {
                 callback,
+                len: plan.n_tasks(),
                 rt: &rt,
                 cuts: Cuts::Plan(&plan),
                 remote,

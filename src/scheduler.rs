@@ -155,6 +155,15 @@ impl Cuts<'_> {
         }
     }
 
+    /// Where the piece that ends with the task at `last` starts, as far back
+    /// as its chunk goes.
+    fn piece_start(&self, last: usize) -> usize {
+        match self {
+            Cuts::Plan(plan) => plan.start(chunk_of(plan, last)),
+            Cuts::Every(n) => last + 1 - (last + 1).min((*n).max(1)),
+        }
+    }
+
     /// The smallest piece rayon should split off: one chunk.
     fn min_len(&self) -> usize {
         match self {
@@ -389,6 +398,8 @@ where
 /// `with_producer` path.
 pub(crate) struct ChunkProducer<'r, 'a, P, S, E, F> {
     pub(crate) base: P,
+    /// The number of items of `base`.
+    pub(crate) len: usize,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
     pub(crate) position: usize,
@@ -397,43 +408,65 @@ pub(crate) struct ChunkProducer<'r, 'a, P, S, E, F> {
     pub(crate) remote: Option<&'r WorkerPool>,
 }
 
-impl<P, S, E, F> ChunkProducer<'_, '_, P, S, E, F>
+/// Runs the tasks of `piece`, whose first item is at `first`, into a vector:
+/// on the calling thread, or on `remote` when the caller is outside the pool.
+fn run_piece<P, R, S, E, F>(
+    rt: &Runtime<'_, S, E, F>,
+    cuts: Cuts<'_>,
+    first: usize,
+    piece: P,
+    remote: Option<&WorkerPool>,
+) -> Vec<R>
 where
     P: Producer,
+    R: Send,
     S: Send,
     E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
 {
-    /// Runs the tasks of this producer's items into a vector.
-    fn run_to_vec<R: Send>(self) -> Vec<R>
-    where
-        F: TaskFn<S, P::Item, Output = R> + Sync,
-    {
-        let run = || {
-            let mut out = Vec::new();
-            feed_pieces(
-                self.rt,
-                self.cuts,
-                Some(self.position),
-                self.base.into_iter(),
-                VecFolder(&mut out),
-            );
-            out
-        };
-        let Some(pool) = self.remote else {
-            return run();
-        };
-        // The caller's folders need not be `Send`, so only the tasks move to
-        // the pool. A helper thread waits for them there: a thread of
-        // another rayon pool waiting in `install` would run that pool's other
-        // pieces meanwhile, each nesting one more wait on its stack.
-        std::thread::scope(|scope| match scope.spawn(|| pool.install(run)).join() {
-            Ok(out) => out,
-            Err(payload) => resume_unwind(payload),
-        })
-    }
+    let run = || {
+        let mut out = Vec::new();
+        feed_pieces(
+            rt,
+            cuts,
+            Some(first),
+            piece.into_iter(),
+            VecFolder(&mut out),
+        );
+        out
+    };
+    let Some(pool) = remote else {
+        return run();
+    };
+    // The caller's folders need not be `Send`, so only the tasks move to the
+    // pool. A helper thread waits for them there: a thread of another rayon
+    // pool waiting in `install` would run that pool's other pieces meanwhile,
+    // each nesting one more wait on its stack.
+    std::thread::scope(|scope| match scope.spawn(|| pool.install(run)).join() {
+        Ok(out) => out,
+        Err(payload) => resume_unwind(payload),
+    })
 }
 
-impl<R, P, S, E, F> Producer for ChunkProducer<'_, '_, P, S, E, F>
+/// The pull iterator of a [`ChunkProducer`]: it runs the tasks one chunk (or
+/// piece of a chunk) at a time as it is pulled from either end, so that an
+/// adapter that stops early (`zip` with a shorter side) runs no more than it
+/// takes. A chunk's tasks run together, so that a worker's state is never
+/// held between two pulls.
+pub(crate) struct Pieces<'r, 'a, P, S, E, F, R> {
+    rest: Option<P>,
+    /// Items of `rest` not yet run.
+    remaining: usize,
+    /// The input position of `rest`'s first item.
+    position: usize,
+    rt: &'r Runtime<'a, S, E, F>,
+    cuts: Cuts<'r>,
+    remote: Option<&'r WorkerPool>,
+    front: std::vec::IntoIter<R>,
+    back: std::vec::IntoIter<R>,
+}
+
+impl<P, S, E, F, R> Iterator for Pieces<'_, '_, P, S, E, F, R>
 where
     P: Producer,
     R: Send,
@@ -442,12 +475,94 @@ where
     F: TaskFn<S, P::Item, Output = R> + Sync,
 {
     type Item = R;
-    type IntoIter = std::vec::IntoIter<R>;
+
+    fn next(&mut self) -> Option<R> {
+        loop {
+            if let Some(r) = self.front.next() {
+                return Some(r);
+            }
+            if self.remaining == 0 {
+                return self.back.next();
+            }
+            let rest = self.rest.take()?;
+            let want = self.cuts.piece_len(Some(self.position)).min(self.remaining);
+            let (piece, rest) = rest.split_at(want);
+            self.rest = Some(rest);
+            let first = self.position;
+            self.position += want;
+            self.remaining -= want;
+            self.front = run_piece(self.rt, self.cuts, first, piece, self.remote).into_iter();
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len();
+        (n, Some(n))
+    }
+}
+
+impl<P, S, E, F, R> DoubleEndedIterator for Pieces<'_, '_, P, S, E, F, R>
+where
+    P: Producer,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    fn next_back(&mut self) -> Option<R> {
+        loop {
+            if let Some(r) = self.back.next_back() {
+                return Some(r);
+            }
+            if self.remaining == 0 {
+                return self.front.next_back();
+            }
+            let rest = self.rest.take()?;
+            let end = self.position + self.remaining;
+            let start = self.cuts.piece_start(end - 1).max(self.position);
+            let (rest, piece) = rest.split_at(start - self.position);
+            self.rest = Some(rest);
+            self.remaining -= end - start;
+            self.back = run_piece(self.rt, self.cuts, start, piece, self.remote).into_iter();
+        }
+    }
+}
+
+impl<P, S, E, F, R> ExactSizeIterator for Pieces<'_, '_, P, S, E, F, R>
+where
+    P: Producer,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    fn len(&self) -> usize {
+        self.remaining + self.front.len() + self.back.len()
+    }
+}
+
+impl<'r, 'a, R, P, S, E, F> Producer for ChunkProducer<'r, 'a, P, S, E, F>
+where
+    P: Producer,
+    R: Send,
+    S: Send,
+    E: Send,
+    F: TaskFn<S, P::Item, Output = R> + Sync,
+{
+    type Item = R;
+    type IntoIter = Pieces<'r, 'a, P, S, E, F, R>;
 
     fn into_iter(self) -> Self::IntoIter {
-        // A pull iterator cannot hold a worker's state between calls without
-        // lending it out, so the items of this piece are run up front.
-        self.run_to_vec().into_iter()
+        Pieces {
+            remaining: self.len,
+            rest: Some(self.base),
+            position: self.position,
+            rt: self.rt,
+            cuts: self.cuts,
+            remote: self.remote,
+            front: Vec::new().into_iter(),
+            back: Vec::new().into_iter(),
+        }
     }
 
     fn min_len(&self) -> usize {
@@ -463,6 +578,7 @@ where
         (
             ChunkProducer {
                 base: left,
+                len: index,
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position,
@@ -470,6 +586,7 @@ where
             },
             ChunkProducer {
                 base: right,
+                len: self.len - index,
                 rt: self.rt,
                 cuts: self.cuts,
                 position: self.position + index,
@@ -483,7 +600,13 @@ where
         G: Folder<R>,
     {
         if self.remote.is_some() {
-            return folder.consume_iter(self.run_to_vec());
+            return folder.consume_iter(run_piece(
+                self.rt,
+                self.cuts,
+                self.position,
+                self.base,
+                self.remote,
+            ));
         }
         feed_pieces(
             self.rt,
@@ -518,6 +641,8 @@ impl<R> Folder<R> for VecFolder<'_, R> {
 /// and hands it on.
 pub(crate) struct ProducerWrap<'r, 'a, CB, S, E, F> {
     pub(crate) callback: CB,
+    /// The number of items of the base producer.
+    pub(crate) len: usize,
     pub(crate) rt: &'r Runtime<'a, S, E, F>,
     pub(crate) cuts: Cuts<'r>,
     pub(crate) remote: Option<&'r WorkerPool>,
@@ -536,6 +661,7 @@ where
     fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
         self.callback.callback(ChunkProducer {
             base,
+            len: self.len,
             rt: self.rt,
             cuts: self.cuts,
             position: 0,
@@ -605,6 +731,7 @@ where
     fn with_producer<CB: ProducerCallback<R>>(self, callback: CB) -> CB::Output {
         self.base.with_producer(ProducerWrap {
             callback,
+            len: self.plan.n_tasks(),
             rt: self.rt,
             cuts: Cuts::Plan(self.plan),
             remote: None,

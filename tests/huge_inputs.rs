@@ -269,3 +269,50 @@ fn several_imaps_on_one_pool_read_in_turn_do_not_deadlock() {
         assert!(pairs.iter().all(|&(x, y)| y == 2 * x));
     }
 }
+
+#[test]
+fn zip_with_a_shorter_side_runs_only_what_it_zips() {
+    let pool = WorkerPool::new(2);
+    let ran = AtomicUsize::new(0);
+    let zipped: Vec<(usize, usize)> = (0..usize::MAX)
+        .into_par_iter()
+        .mpire_map(&pool, |x| {
+            ran.fetch_add(1, Ordering::Relaxed);
+            x * 2
+        })
+        .zip(0..4usize)
+        .collect();
+    assert_eq!(zipped, [(0, 0), (2, 1), (4, 2), (6, 3)]);
+    assert!(ran.load(Ordering::Relaxed) <= 1 << 21, "{ran:?}");
+}
+
+#[test]
+fn reversed_and_zipped_chains_after_mpire_map_match_rayon() {
+    let pool = WorkerPool::new(3);
+    let v: Vec<u64> = (0..5000).collect();
+    for chunk in [1.0, 2.5, 7.0, 10_000.0] {
+        let expected: Vec<(u64, u64)> = v
+            .par_iter()
+            .map(|x| x * 3)
+            .rev()
+            .zip(v.par_iter().copied())
+            .collect();
+        let outside: Vec<(u64, u64)> = v
+            .par_iter()
+            .mpire_map(&pool, |x| x * 3)
+            .chunk_size(chunk)
+            .rev()
+            .zip(v.par_iter().copied())
+            .collect();
+        assert_eq!(outside, expected, "chunk {chunk}");
+        let inside: Vec<(u64, u64)> = pool.install(|| {
+            v.par_iter()
+                .mpire_map(&pool, |x| x * 3)
+                .chunk_size(chunk)
+                .rev()
+                .zip(v.par_iter().copied())
+                .collect()
+        });
+        assert_eq!(inside, expected, "chunk {chunk}, inside the pool");
+    }
+}
