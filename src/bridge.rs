@@ -433,9 +433,9 @@ where
         R: Send,
     {
         let pool = self.pool;
-        let (results, exits) = self.run_eager(Stateless(f), true)?.into_parts();
-        pool.store_exit_results(exits);
-        Ok(results)
+        Ok(self
+            .run_eager(Stateless(f), true)?
+            .into_results_storing_exits(pool))
     }
 
     /// Applies `f` to every item and returns the results in the order the
@@ -497,9 +497,9 @@ where
         R: Send,
     {
         let pool = self.pool;
-        let (results, exits) = self.run_eager(Stateless(f), false)?.into_parts();
-        pool.store_exit_results(exits);
-        Ok(results)
+        Ok(self
+            .run_eager(Stateless(f), false)?
+            .into_results_storing_exits(pool))
     }
 
     /// [`map`](Self::map) with the worker's state handed to the task as

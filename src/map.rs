@@ -182,7 +182,7 @@ impl<R, E> Run<R, E> {
 
     /// The results; the exit results go to the pool, for
     /// [`WorkerPool::exit_results`].
-    fn into_results_storing_exits(self, pool: &WorkerPool) -> Vec<R>
+    pub(crate) fn into_results_storing_exits(self, pool: &WorkerPool) -> Vec<R>
     where
         E: Send + 'static,
     {
